@@ -1,0 +1,1 @@
+"""Shared by the worker and the API: settings, database models, repositories."""

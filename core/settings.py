@@ -1,0 +1,86 @@
+"""The one place that reads the environment."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every setting of pilotflow, read from `PILOTFLOW_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="PILOTFLOW_", env_file=".env", extra="ignore")
+
+    # Where the embedded defaults keep their state: a fresh directory is a fresh region.
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str | None = None
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "pilotflow"
+    temporal_ui_port: int = 8233
+    temporal_ui_url: str | None = None
+
+    smtp_host: str | None = None
+    smtp_port: int = 1025
+    smtp_from: str = "pilotflow <noreply@pilotflow.local>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_url: str | None = None
+
+    admin_email: str = "admin@pilotflow.local"
+    admin_password: str = "change-me-admin"
+    secret_key: str = "dev-secret-change-me"
+    seed_demo: bool = True
+
+    # Lifecycle: durations in days; one day lasts day_seconds so a demo plays months in minutes.
+    day_seconds: float = Field(default=86400.0, gt=0)
+    review_reminder_days: float = Field(default=7, gt=0)
+    review_reminders: int = Field(default=2, ge=0)
+    invites_per_round: int = Field(default=5, ge=1)
+    matching_rounds: int = Field(default=2, ge=1)
+    response_days: float = Field(default=14, gt=0)
+    response_reminder_before_days: float = Field(default=3, gt=0)
+    checkin_period_days: float = Field(default=30, gt=0)
+    evaluation_reminder_days: float = Field(default=7, gt=0)
+    evaluation_reminders: int = Field(default=3, ge=0)
+    default_extension_days: int = Field(default=30, ge=1)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL with an async driver, or SQLite in the data directory."""
+        url = self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'pilotflow.db'}"
+        for plain, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        return url
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def effective_temporal_ui_url(self) -> str:
+        host = self.temporal_address.rsplit(":", 1)[0]
+        return (self.temporal_ui_url or f"http://{host}:{self.temporal_ui_port}").rstrip("/")
+
+    @property
+    def templates_dir(self) -> Path:
+        return PROJECT_ROOT / "templates"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

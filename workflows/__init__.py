@@ -1,0 +1,1 @@
+"""Deterministic workflow code: contracts, the stage machine, PilotWorkflow, the worker."""

@@ -1,0 +1,250 @@
+"""Dataclasses that cross the workflow boundary: one in, one out, so fields can be added."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+SYSTEM = "system"
+
+
+@dataclass
+class Kpi:
+    name: str
+    unit: str
+    baseline: float
+    target: float
+
+
+@dataclass
+class Proposal:
+    """What a town officer submits (and amends)."""
+
+    town_id: str
+    title: str
+    summary: str
+    theme: str
+    needs: list[str]
+    budget_eur: float
+    desired_start: date
+    duration_days: int
+    kpis: list[Kpi] = field(default_factory=list)
+
+
+@dataclass
+class Actor:
+    """Who caused a transition: a person with a role, or the system (a timer, the workflow)."""
+
+    role: str
+    user_id: str | None = None
+    town_id: str | None = None
+    company_id: str | None = None
+    system: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        if self.role == SYSTEM:
+            return {"system": self.system or "workflow"}
+        return {"user_id": self.user_id, "role": self.role}
+
+
+def timer_actor() -> Actor:
+    return Actor(role=SYSTEM, system="timer")
+
+
+def workflow_actor() -> Actor:
+    return Actor(role=SYSTEM, system="workflow")
+
+
+@dataclass
+class LifecycleRules:
+    """Every deadline, period and count of the lifecycle, fixed when the pilot starts."""
+
+    day_seconds: float = 86400.0
+    review_reminder_days: float = 7
+    review_reminders: int = 2
+    invites_per_round: int = 5
+    matching_rounds: int = 2
+    response_days: float = 14
+    response_reminder_before_days: float = 3
+    checkin_period_days: float = 30
+    evaluation_reminder_days: float = 7
+    evaluation_reminders: int = 3
+    default_extension_days: int = 30
+
+
+@dataclass
+class PilotInput:
+    pilot_id: str
+    proposal: Proposal
+    submitted_by: Actor
+    rules: LifecycleRules = field(default_factory=LifecycleRules)
+    parent_id: str | None = None
+    # On replication, the parent's partner is invited first.
+    preferred_company_id: str | None = None
+
+
+@dataclass
+class CandidateState:
+    company_id: str
+    company_name: str
+    score: float
+    reasons: list[str]
+    round: int
+    status: str = "invited"
+    message: str = ""
+
+
+@dataclass
+class Measurement:
+    kpi: str
+    value: float
+
+
+@dataclass
+class Evaluation:
+    kpi_results: list[Measurement]
+    satisfaction: int
+    lessons: str
+    recommendation: str
+
+
+@dataclass
+class PilotState:
+    """The workflow's state, returned by its query and its updates, recorded in the read model."""
+
+    pilot_id: str
+    town_id: str
+    proposal: Proposal
+    stage: str
+    created_at: datetime
+    updated_at: datetime
+    outcome: str | None = None
+    round: int = 0
+    candidates: list[CandidateState] = field(default_factory=list)
+    partner_company_id: str | None = None
+    trial_start: datetime | None = None
+    trial_end: datetime | None = None
+    deadline: datetime | None = None
+    waiting_on: str | None = None
+    evaluation: Evaluation | None = None
+    checkins: int = 0
+    parent_id: str | None = None
+    seq: int = 0
+
+    def candidate(self, company_id: str | None) -> CandidateState | None:
+        return next((c for c in self.candidates if c.company_id == company_id), None)
+
+
+@dataclass
+class PilotResult:
+    pilot_id: str
+    stage: str
+    outcome: str | None
+
+
+# Update requests: each carries the actor the service authenticated.
+
+
+@dataclass
+class ReviewRequest:
+    actor: Actor
+    decision: str
+    comment: str = ""
+
+
+@dataclass
+class AmendRequest:
+    actor: Actor
+    proposal: Proposal
+
+
+@dataclass
+class RespondRequest:
+    actor: Actor
+    interested: bool
+    message: str = ""
+
+
+@dataclass
+class SelectPartnerRequest:
+    actor: Actor
+    company_id: str
+
+
+@dataclass
+class ProgressRequest:
+    actor: Actor
+    measurements: list[Measurement] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class EvaluationRequest:
+    actor: Actor
+    evaluation: Evaluation
+
+
+@dataclass
+class DecideRequest:
+    actor: Actor
+    decision: str
+    extension_days: int | None = None
+    comment: str = ""
+
+
+@dataclass
+class ReasonRequest:
+    """end-trial, withdraw and cancel: an actor and a reason."""
+
+    actor: Actor
+    reason: str = ""
+
+
+# Activity contracts.
+
+
+@dataclass
+class TransitionRecord:
+    """One audit entry and the state after it: written once per (pilot, seq)."""
+
+    seq: int
+    at: datetime
+    kind: str
+    actor: dict[str, Any]
+    data: dict[str, Any]
+    state: PilotState
+    created_by: str | None = None
+
+
+@dataclass
+class MatchingRequest:
+    pilot_id: str
+    town_id: str
+    theme: str
+    needs: list[str]
+    round: int
+    limit: int
+    exclude_company_ids: list[str] = field(default_factory=list)
+    preferred_company_id: str | None = None
+
+
+@dataclass
+class MatchingResult:
+    candidates: list[CandidateState]
+
+
+@dataclass
+class NotificationRequest:
+    """Send one template to audiences: town, admins, companies (by id), other_towns."""
+
+    template: str
+    seq: int
+    state: PilotState
+    audiences: list[str]
+    company_ids: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NotificationResult:
+    sent: int
+    skipped: int = 0

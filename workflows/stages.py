@@ -1,0 +1,168 @@
+"""The pure stage machine: which role may take which action in which stage, and why not.
+
+The workflow's update validators and the service's `allowed_actions` both use it, so a
+rule lives in one place.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from workflows.contracts import Actor, PilotState
+
+
+class Stage(StrEnum):
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    MATCHING = "matching"
+    TRIAL_SCHEDULED = "trial_scheduled"
+    TRIAL_RUNNING = "trial_running"
+    EVALUATION = "evaluation"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    UNMATCHED = "unmatched"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+
+END_STAGES = frozenset(
+    {Stage.CLOSED, Stage.REJECTED, Stage.UNMATCHED, Stage.WITHDRAWN, Stage.CANCELLED}
+)
+OPEN_STAGES = frozenset(Stage) - END_STAGES
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    TOWN_OFFICER = "town_officer"
+    COMPANY = "company"
+
+
+class Action(StrEnum):
+    REVIEW = "review"
+    AMEND = "amend"
+    RESPOND = "respond"
+    SELECT_PARTNER = "select-partner"
+    PROGRESS = "progress"
+    END_TRIAL = "end-trial"
+    EVALUATION = "evaluation"
+    DECIDE = "decide"
+    WITHDRAW = "withdraw"
+    CANCEL = "cancel"
+    REPLICATE = "replicate"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    stages: frozenset[Stage]
+
+
+def _rule(roles: set[Role], stages: set[Stage] | frozenset[Stage]) -> Rule:
+    return Rule(frozenset(roles), frozenset(stages))
+
+
+RULES: dict[Action, Rule] = {
+    Action.REVIEW: _rule({Role.ADMIN}, {Stage.SUBMITTED}),
+    Action.AMEND: _rule({Role.TOWN_OFFICER}, {Stage.CHANGES_REQUESTED}),
+    Action.RESPOND: _rule({Role.COMPANY}, {Stage.MATCHING}),
+    Action.SELECT_PARTNER: _rule({Role.TOWN_OFFICER}, {Stage.MATCHING}),
+    Action.PROGRESS: _rule({Role.TOWN_OFFICER, Role.COMPANY}, {Stage.TRIAL_RUNNING}),
+    Action.END_TRIAL: _rule(
+        {Role.TOWN_OFFICER, Role.COMPANY, Role.ADMIN},
+        {Stage.TRIAL_SCHEDULED, Stage.TRIAL_RUNNING},
+    ),
+    Action.EVALUATION: _rule({Role.TOWN_OFFICER}, {Stage.EVALUATION}),
+    Action.DECIDE: _rule({Role.ADMIN}, {Stage.EVALUATION}),
+    Action.WITHDRAW: _rule(
+        {Role.TOWN_OFFICER},
+        {Stage.SUBMITTED, Stage.CHANGES_REQUESTED, Stage.MATCHING, Stage.TRIAL_SCHEDULED},
+    ),
+    Action.CANCEL: _rule({Role.ADMIN}, OPEN_STAGES),
+    Action.REPLICATE: _rule({Role.TOWN_OFFICER}, {Stage.CLOSED}),
+}
+
+REVIEW_DECISIONS = ("approve", "request_changes", "reject")
+DECISIONS = ("generalize", "extend", "stop")
+RESPONDABLE = ("invited", "interested", "declined")
+
+
+class RefusalKind(StrEnum):
+    ROLE = "role"  # this role never takes this action: 403
+    HIDDEN = "hidden"  # the pilot, or this part of it, is not the caller's: 404
+    STAGE = "stage"  # not now, in this stage or state: 409
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: RefusalKind
+    reason: str
+
+
+def role_may(action: Action, role: str) -> bool:
+    return role in RULES[action].roles
+
+
+def can_see(state: PilotState, actor: Actor) -> bool:
+    """Object-level visibility: own town, invited company, or anyone for a generalized pilot."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.TOWN_OFFICER:
+        return actor.town_id == state.town_id or _offered_for_replication(state)
+    if actor.role == Role.COMPANY:
+        return state.candidate(actor.company_id) is not None
+    return False
+
+
+def _offered_for_replication(state: PilotState) -> bool:
+    return state.stage == Stage.CLOSED and state.outcome == "generalize"
+
+
+def refusal(
+    state: PilotState, action: Action, actor: Actor, *, company_id: str | None = None
+) -> Refusal | None:
+    """Why `actor` may not take `action` on this pilot now, or None if it may.
+
+    `company_id` is the partner a town would select; without it any interested one will do.
+    """
+    if not role_may(action, actor.role):
+        return Refusal(RefusalKind.ROLE, f"a {actor.role} may not {action} a pilot")
+    if not can_see(state, actor):
+        return Refusal(RefusalKind.HIDDEN, "no such pilot")
+    own_town = actor.role != Role.TOWN_OFFICER or actor.town_id == state.town_id
+    if action == Action.REPLICATE:
+        if own_town:
+            return Refusal(RefusalKind.STAGE, "a town cannot replicate its own pilot")
+        if not _offered_for_replication(state):
+            return Refusal(RefusalKind.STAGE, "only a pilot closed 'generalize' can be replicated")
+        return None
+    if not own_town:
+        return Refusal(RefusalKind.HIDDEN, "no such pilot")
+    if state.stage not in RULES[action].stages:
+        return Refusal(RefusalKind.STAGE, f"cannot {action} a pilot in stage '{state.stage}'")
+    return _state_refusal(state, action, actor, company_id)
+
+
+def _state_refusal(
+    state: PilotState, action: Action, actor: Actor, company_id: str | None
+) -> Refusal | None:
+    if action == Action.RESPOND:
+        candidate = state.candidate(actor.company_id)
+        if candidate is None or candidate.status not in RESPONDABLE:
+            status = candidate.status if candidate else "none"
+            return Refusal(RefusalKind.STAGE, f"your invitation is {status}: it takes no answer")
+    if action == Action.SELECT_PARTNER:
+        interested = [c.company_id for c in state.candidates if c.status == "interested"]
+        if not interested:
+            return Refusal(RefusalKind.STAGE, "no invited company has answered interested yet")
+        if company_id is not None and company_id not in interested:
+            return Refusal(RefusalKind.STAGE, "this company has not answered interested")
+    if actor.role == Role.COMPANY and action in (Action.PROGRESS, Action.END_TRIAL):
+        if actor.company_id != state.partner_company_id:
+            return Refusal(RefusalKind.ROLE, "only the partner company reports on this trial")
+    if action == Action.DECIDE and state.evaluation is None:
+        return Refusal(RefusalKind.STAGE, "the town has not submitted its evaluation yet")
+    return None
+
+
+def allowed_actions(state: PilotState, actor: Actor) -> list[str]:
+    """The actions this actor may take on this pilot now, for `allowed_actions`."""
+    return [str(a) for a in Action if refusal(state, a, actor) is None]
