@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         return url
 
     @property
+    def embedded_smtp_sink(self) -> bool:
+        """No SMTP host configured: `pilotflow dev` runs its own sink on loopback."""
+        return self.smtp_host is None
+
+    @property
+    def effective_smtp_host(self) -> str:
+        return self.smtp_host or "127.0.0.1"
+
+    @property
     def effective_public_url(self) -> str:
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
