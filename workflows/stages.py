@@ -89,6 +89,7 @@ class RefusalKind(StrEnum):
     ROLE = "role"  # this role never takes this action: 403
     HIDDEN = "hidden"  # the pilot, or this part of it, is not the caller's: 404
     STAGE = "stage"  # not now, in this stage or state: 409
+    INVALID = "invalid"  # the request itself is wrong: 422
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,10 @@ def _state_refusal(
             return Refusal(RefusalKind.STAGE, "no invited company has answered interested yet")
         if company_id is not None and company_id not in interested:
             return Refusal(RefusalKind.STAGE, "this company has not answered interested")
-    if actor.role == Role.COMPANY and action in (Action.PROGRESS, Action.END_TRIAL):
-        if actor.company_id != state.partner_company_id:
-            return Refusal(RefusalKind.ROLE, "only the partner company reports on this trial")
+    partner_action = action in (Action.PROGRESS, Action.END_TRIAL)
+    not_partner = actor.company_id != state.partner_company_id
+    if actor.role == Role.COMPANY and partner_action and not_partner:
+        return Refusal(RefusalKind.ROLE, "only the partner company reports on this trial")
     if action == Action.DECIDE and state.evaluation is None:
         return Refusal(RefusalKind.STAGE, "the town has not submitted its evaluation yet")
     return None

@@ -1,0 +1,586 @@
+"""PilotWorkflow: one pilot's whole lifecycle, from submission to generalization.
+
+People act through Updates (validated against the stage machine, so a refusal reaches
+the caller at once); timers drive reminders, deadlines and check-ins. Every transition
+is recorded by an activity before the Update returns, and email goes out in the
+background so a slow SMTP server never holds up a person.
+"""
+
+import asyncio
+import copy
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import search_attributes
+    from workflows.contracts import (
+        Actor,
+        AmendRequest,
+        DecideRequest,
+        EvaluationRequest,
+        MatchingRequest,
+        MatchingResult,
+        NotificationRequest,
+        PilotInput,
+        PilotResult,
+        PilotState,
+        ProgressRequest,
+        ReasonRequest,
+        RespondRequest,
+        ReviewRequest,
+        SelectPartnerRequest,
+        TransitionRecord,
+        timer_actor,
+        workflow_actor,
+    )
+    from workflows.stages import (
+        DECISIONS,
+        END_STAGES,
+        REVIEW_DECISIONS,
+        Action,
+        RefusalKind,
+        Stage,
+        refusal,
+    )
+
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+# Email is retried with backoff for as long as it takes: a message is never dropped.
+EMAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    non_retryable_error_types=["TemplateNotFound", "UndefinedError"],
+)
+ANSWERABLE = ("invited", "interested")
+
+
+@workflow.defn
+class PilotWorkflow:
+    @workflow.init
+    def __init__(self, input: PilotInput) -> None:
+        now = workflow.now()
+        self._rules = input.rules
+        self._state = PilotState(
+            pilot_id=input.pilot_id,
+            town_id=input.proposal.town_id,
+            proposal=input.proposal,
+            stage=Stage.SUBMITTED,
+            created_at=now,
+            updated_at=now,
+            parent_id=input.parent_id,
+        )
+        self._preferred_company_id = input.preferred_company_id
+        self._emails: list[asyncio.Task[None]] = []
+        # Only a workflow started with its search attributes keeps them up to date: a server
+        # that knows no custom attributes (the time-skipping test server) never sees one.
+        self._indexed = search_attributes.PILOT_STAGE in workflow.info().typed_search_attributes
+
+    # ---- the lifecycle -------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: PilotInput) -> PilotResult:
+        self._set_deadline(self._rules.review_reminder_days, "admin")
+        seq = await self._record(
+            "submitted", input.submitted_by, {"title": input.proposal.title}, Stage.SUBMITTED
+        )
+        self._notify("pilot_submitted", seq, ["town", "admins"])
+        phases = {
+            Stage.SUBMITTED: self._await_review,
+            Stage.CHANGES_REQUESTED: self._await_amendment,
+            Stage.MATCHING: self._run_matching,
+            Stage.TRIAL_SCHEDULED: self._await_trial_start,
+            Stage.TRIAL_RUNNING: self._run_trial,
+            Stage.EVALUATION: self._await_decision,
+        }
+        while self._state.stage not in END_STAGES:
+            await phases[Stage(self._state.stage)]()
+        if self._state.outcome == "generalize":
+            seq = await self._record("generalization_offered", workflow_actor())
+            self._notify("generalization_offer", seq, ["other_towns"])
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*self._emails)
+        return PilotResult(self._state.pilot_id, self._state.stage, self._state.outcome)
+
+    async def _await_review(self) -> None:
+        for reminder in range(1, self._rules.review_reminders + 1):
+            if await self._stage_leaves(Stage.SUBMITTED, self._rules.review_reminder_days):
+                return
+            seq = await self._record("review_reminder", timer_actor(), {"reminder": reminder})
+            self._notify("review_reminder", seq, ["admins"], extra={"reminder": reminder})
+        await self._stage_leaves(Stage.SUBMITTED)
+
+    async def _await_amendment(self) -> None:
+        await self._stage_leaves(Stage.CHANGES_REQUESTED)
+
+    async def _run_matching(self) -> None:
+        while self._state.stage == Stage.MATCHING:
+            if self._state.round >= self._rules.matching_rounds:
+                await self._end(Stage.UNMATCHED, timer_actor(), "no company answered interested")
+                return
+            invited = await self._invite_next_round()
+            if self._state.stage != Stage.MATCHING:
+                return
+            if invited and await self._await_responses(invited):
+                return
+            if self._interested():
+                # Someone is interested: the town picks at its own pace.
+                self._state.deadline, self._state.waiting_on = None, "town"
+                await self._stage_leaves(Stage.MATCHING)
+                return
+
+    async def _invite_next_round(self) -> list[str]:
+        self._state.round += 1
+        request = MatchingRequest(
+            pilot_id=self._state.pilot_id,
+            town_id=self._state.town_id,
+            theme=self._state.proposal.theme,
+            needs=list(self._state.proposal.needs),
+            round=self._state.round,
+            limit=self._rules.invites_per_round,
+            exclude_company_ids=[c.company_id for c in self._state.candidates],
+            preferred_company_id=self._preferred_company_id if self._state.round == 1 else None,
+        )
+        result = await workflow.execute_activity(
+            "find_candidates",
+            request,
+            result_type=MatchingResult,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RECORD_RETRY,
+        )
+        if self._state.stage != Stage.MATCHING:
+            return []
+        for candidate in result.candidates:
+            candidate.round, candidate.status = self._state.round, "invited"
+            self._state.candidates.append(candidate)
+        invited = [c.company_id for c in result.candidates]
+        self._set_deadline(self._rules.response_days, "companies")
+        data = {"round": self._state.round, "company_ids": invited}
+        seq = await self._record("companies_invited", workflow_actor(), data)
+        if invited:
+            self._notify("invitation", seq, ["companies"], company_ids=invited)
+        return invited
+
+    async def _await_responses(self, invited: list[str]) -> bool:
+        """Wait out one round's response time; True if the stage moved on meanwhile."""
+        rules = self._rules
+        before_reminder = max(rules.response_days - rules.response_reminder_before_days, 0)
+        if await self._stage_leaves(Stage.MATCHING, before_reminder):
+            return True
+        silent = [c for c in invited if self._status(c) == "invited"]
+        if silent:
+            seq = await self._record("invitation_reminder", timer_actor(), {"company_ids": silent})
+            self._notify("invitation_reminder", seq, ["companies"], company_ids=silent)
+        if await self._stage_leaves(Stage.MATCHING, rules.response_days - before_reminder):
+            return True
+        expired = [c for c in self._state.candidates if c.status == "invited"]
+        for candidate in expired:
+            candidate.status = "expired"
+        data = {"round": self._state.round, "expired": [c.company_id for c in expired]}
+        await self._record("responses_closed", timer_actor(), data)
+        return False
+
+    async def _await_trial_start(self) -> None:
+        assert self._state.trial_start is not None
+        wait = self._state.trial_start - workflow.now()
+        if await self._stage_leaves(Stage.TRIAL_SCHEDULED, seconds=wait.total_seconds()):
+            return
+        await self._start_trial(timer_actor())
+
+    async def _run_trial(self) -> None:
+        assert self._state.trial_start is not None and self._state.trial_end is not None
+        period = self._days(self._rules.checkin_period_days)
+        while self._state.stage == Stage.TRIAL_RUNNING:
+            next_checkin = self._state.trial_start + period * (self._state.checkins + 1)
+            wake = min(next_checkin, self._state.trial_end)
+            wait = max((wake - workflow.now()).total_seconds(), 0)
+            if await self._stage_leaves(Stage.TRIAL_RUNNING, seconds=wait):
+                return
+            if workflow.now() >= self._state.trial_end:
+                await self._enter_evaluation("trial_ended", timer_actor(), {})
+                return
+            self._state.checkins += 1
+            seq = await self._record(
+                "checkin_requested", timer_actor(), {"checkin": self._state.checkins}
+            )
+            self._notify(
+                "checkin_request",
+                seq,
+                ["town", "companies"],
+                company_ids=self._partner(),
+                extra={"checkin": self._state.checkins},
+            )
+
+    async def _await_decision(self) -> None:
+        for reminder in range(1, self._rules.evaluation_reminders + 1):
+            if await self._evaluation_or_stage_change(self._rules.evaluation_reminder_days):
+                break
+            self._set_deadline(self._rules.evaluation_reminder_days, "town")
+            seq = await self._record("evaluation_reminder", timer_actor(), {"reminder": reminder})
+            self._notify("evaluation_reminder", seq, ["town"], extra={"reminder": reminder})
+        await self._evaluation_or_stage_change()
+        await self._stage_leaves(Stage.EVALUATION)
+
+    # ---- updates: people acting on the pilot ----------------------------------------
+
+    @workflow.update
+    async def review(self, request: ReviewRequest) -> PilotState:
+        target = {
+            "approve": Stage.MATCHING,
+            "request_changes": Stage.CHANGES_REQUESTED,
+            "reject": Stage.REJECTED,
+        }[request.decision]
+        self._state.deadline, self._state.waiting_on = None, None
+        if target == Stage.CHANGES_REQUESTED:
+            self._state.waiting_on = "town"
+        data = {"decision": request.decision, "comment": request.comment}
+        seq = await self._record("reviewed", request.actor, data, target)
+        self._notify("review_outcome", seq, ["town"], extra=data)
+        return self._snapshot()
+
+    @review.validator
+    def _validate_review(self, request: ReviewRequest) -> None:
+        self._check(Action.REVIEW, request.actor)
+        if request.decision not in REVIEW_DECISIONS:
+            self._invalid(f"decision must be one of {', '.join(REVIEW_DECISIONS)}")
+
+    @workflow.update
+    async def amend(self, request: AmendRequest) -> PilotState:
+        self._state.proposal = request.proposal
+        if self._indexed:
+            workflow.upsert_search_attributes(
+                [search_attributes.PILOT_THEME.value_set(request.proposal.theme)]
+            )
+        self._set_deadline(self._rules.review_reminder_days, "admin")
+        seq = await self._record(
+            "amended", request.actor, {"title": request.proposal.title}, Stage.SUBMITTED
+        )
+        self._notify("pilot_submitted", seq, ["town", "admins"], extra={"resubmitted": True})
+        return self._snapshot()
+
+    @amend.validator
+    def _validate_amend(self, request: AmendRequest) -> None:
+        self._check(Action.AMEND, request.actor)
+        if request.proposal.town_id != self._state.town_id:
+            self._invalid("a pilot cannot move to another town")
+
+    @workflow.update
+    async def respond(self, request: RespondRequest) -> PilotState:
+        candidate = self._state.candidate(request.actor.company_id)
+        assert candidate is not None
+        candidate.status = "interested" if request.interested else "declined"
+        candidate.message = request.message
+        data = {
+            "company_id": candidate.company_id,
+            "interested": request.interested,
+            "message": request.message,
+        }
+        seq = await self._record("answered", request.actor, data)
+        extra = {**data, "company_name": candidate.company_name}
+        self._notify("answer_received", seq, ["town"], extra=extra)
+        return self._snapshot()
+
+    @respond.validator
+    def _validate_respond(self, request: RespondRequest) -> None:
+        self._check(Action.RESPOND, request.actor)
+
+    @workflow.update
+    async def select_partner(self, request: SelectPartnerRequest) -> PilotState:
+        others = []
+        for candidate in self._state.candidates:
+            if candidate.company_id == request.company_id:
+                candidate.status = "selected"
+            elif candidate.status in ANSWERABLE:
+                candidate.status = "not_selected"
+                others.append(candidate.company_id)
+        self._state.partner_company_id = request.company_id
+        start_in_days = (self._state.proposal.desired_start - workflow.now().date()).days
+        self._state.trial_start = workflow.now() + self._days(max(start_in_days, 0))
+        starts_now = start_in_days <= 0
+        self._state.deadline = None if starts_now else self._state.trial_start
+        self._state.waiting_on = None
+        target = Stage.TRIAL_RUNNING if starts_now else Stage.TRIAL_SCHEDULED
+        if starts_now:
+            self._begin_trial_clock()
+        data = {
+            "company_id": request.company_id,
+            "trial_start": self._state.trial_start.isoformat(),
+        }
+        seq = await self._record("partner_selected", request.actor, data, target)
+        self._notify("partner_chosen", seq, ["companies"], company_ids=[request.company_id])
+        if others:
+            self._notify("partner_not_chosen", seq, ["companies"], company_ids=others)
+        if starts_now:
+            self._notify("trial_started", seq, ["town", "companies"], company_ids=self._partner())
+        return self._snapshot()
+
+    @select_partner.validator
+    def _validate_select_partner(self, request: SelectPartnerRequest) -> None:
+        self._check(Action.SELECT_PARTNER, request.actor, company_id=request.company_id)
+
+    @workflow.update
+    async def report_progress(self, request: ProgressRequest) -> PilotState:
+        data = {
+            "measurements": [{"kpi": m.kpi, "value": m.value} for m in request.measurements],
+            "note": request.note,
+        }
+        await self._record("progress_reported", request.actor, data)
+        return self._snapshot()
+
+    @report_progress.validator
+    def _validate_report_progress(self, request: ProgressRequest) -> None:
+        self._check(Action.PROGRESS, request.actor)
+        self._check_kpis([m.kpi for m in request.measurements])
+
+    @workflow.update
+    async def end_trial(self, request: ReasonRequest) -> PilotState:
+        await self._enter_evaluation("trial_ended", request.actor, {"reason": request.reason})
+        return self._snapshot()
+
+    @end_trial.validator
+    def _validate_end_trial(self, request: ReasonRequest) -> None:
+        self._check(Action.END_TRIAL, request.actor)
+
+    @workflow.update
+    async def submit_evaluation(self, request: EvaluationRequest) -> PilotState:
+        evaluation = request.evaluation
+        self._state.evaluation = evaluation
+        self._state.deadline, self._state.waiting_on = None, "admin"
+        data = {
+            "kpi_results": [{"kpi": m.kpi, "value": m.value} for m in evaluation.kpi_results],
+            "satisfaction": evaluation.satisfaction,
+            "lessons": evaluation.lessons,
+            "recommendation": evaluation.recommendation,
+        }
+        await self._record("evaluation_submitted", request.actor, data)
+        return self._snapshot()
+
+    @submit_evaluation.validator
+    def _validate_submit_evaluation(self, request: EvaluationRequest) -> None:
+        self._check(Action.EVALUATION, request.actor)
+        evaluation = request.evaluation
+        if not 1 <= evaluation.satisfaction <= 5:
+            self._invalid("satisfaction must be between 1 and 5")
+        if evaluation.recommendation not in DECISIONS:
+            self._invalid(f"recommendation must be one of {', '.join(DECISIONS)}")
+        self._check_kpis([m.kpi for m in evaluation.kpi_results])
+
+    @workflow.update
+    async def decide(self, request: DecideRequest) -> PilotState:
+        data: dict[str, Any] = {"decision": request.decision, "comment": request.comment}
+        self._state.deadline, self._state.waiting_on = None, None
+        if request.decision == "extend":
+            days = request.extension_days or self._rules.default_extension_days
+            assert self._state.trial_end is not None
+            self._state.trial_end = max(self._state.trial_end, workflow.now()) + self._days(days)
+            self._state.deadline = self._state.trial_end
+            self._state.evaluation = None
+            data["extension_days"] = days
+            seq = await self._record("decided", request.actor, data, Stage.TRIAL_RUNNING)
+        else:
+            self._state.outcome = request.decision
+            seq = await self._record("decided", request.actor, data, Stage.CLOSED)
+        self._notify(
+            "decision",
+            seq,
+            ["town", "companies", "admins"],
+            company_ids=self._partner(),
+            extra=data,
+        )
+        return self._snapshot()
+
+    @decide.validator
+    def _validate_decide(self, request: DecideRequest) -> None:
+        self._check(Action.DECIDE, request.actor)
+        if request.decision not in DECISIONS:
+            self._invalid(f"decision must be one of {', '.join(DECISIONS)}")
+        if request.extension_days is not None and request.extension_days < 1:
+            self._invalid("extension_days must be at least 1")
+
+    @workflow.update
+    async def withdraw(self, request: ReasonRequest) -> PilotState:
+        await self._end(Stage.WITHDRAWN, request.actor, request.reason)
+        return self._snapshot()
+
+    @withdraw.validator
+    def _validate_withdraw(self, request: ReasonRequest) -> None:
+        self._check(Action.WITHDRAW, request.actor)
+
+    @workflow.update
+    async def cancel(self, request: ReasonRequest) -> PilotState:
+        await self._end(Stage.CANCELLED, request.actor, request.reason)
+        return self._snapshot()
+
+    @cancel.validator
+    def _validate_cancel(self, request: ReasonRequest) -> None:
+        self._check(Action.CANCEL, request.actor)
+
+    @workflow.query
+    def get_state(self) -> PilotState:
+        return self._state
+
+    # ---- transitions ------------------------------------------------------------------
+
+    async def _start_trial(self, actor: Actor) -> None:
+        self._begin_trial_clock()
+        seq = await self._record("trial_started", actor, {}, Stage.TRIAL_RUNNING)
+        self._notify("trial_started", seq, ["town", "companies"], company_ids=self._partner())
+
+    def _begin_trial_clock(self) -> None:
+        now = workflow.now()
+        self._state.trial_start = now
+        self._state.trial_end = now + self._days(self._state.proposal.duration_days)
+        self._state.deadline, self._state.waiting_on = self._state.trial_end, None
+
+    async def _enter_evaluation(self, kind: str, actor: Actor, data: dict[str, Any]) -> None:
+        if self._state.stage == Stage.TRIAL_SCHEDULED or self._state.trial_start is None:
+            self._state.trial_start = workflow.now()
+        self._state.trial_end = workflow.now()
+        self._set_deadline(self._rules.evaluation_reminder_days, "town")
+        seq = await self._record(kind, actor, data, Stage.EVALUATION)
+        partner = self._partner()
+        self._notify("trial_ended", seq, ["town", "companies"], company_ids=partner, extra=data)
+        self._notify("evaluation_request", seq, ["town"])
+
+    async def _end(self, stage: Stage, actor: Actor, reason: str) -> None:
+        self._state.deadline, self._state.waiting_on = None, None
+        involved = [
+            c.company_id for c in self._state.candidates if c.status in ("selected", *ANSWERABLE)
+        ]
+        for candidate in self._state.candidates:
+            if candidate.status in ANSWERABLE:
+                candidate.status = "expired"
+        seq = await self._record(stage.value, actor, {"reason": reason}, stage)
+        self._notify(
+            "pilot_ended",
+            seq,
+            ["town", "admins", "companies"],
+            company_ids=involved,
+            extra={"stage": stage.value, "reason": reason},
+        )
+
+    async def _record(
+        self,
+        kind: str,
+        actor: Actor,
+        data: dict[str, Any] | None = None,
+        stage: Stage | None = None,
+    ) -> int:
+        """Apply a stage change (if any) at once, then write the audit entry and read model."""
+        if stage is not None:
+            self._state.stage = stage
+            if self._indexed:
+                workflow.upsert_search_attributes([search_attributes.PILOT_STAGE.value_set(stage)])
+        self._state.seq += 1
+        self._state.updated_at = workflow.now()
+        record = TransitionRecord(
+            seq=self._state.seq,
+            at=self._state.updated_at,
+            kind=kind,
+            actor=actor.as_record(),
+            data=data or {},
+            state=self._snapshot(),
+        )
+        await workflow.execute_activity(
+            "record_transition",
+            record,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RECORD_RETRY,
+        )
+        return record.seq
+
+    def _notify(
+        self,
+        template: str,
+        seq: int,
+        audiences: list[str],
+        *,
+        company_ids: list[str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        request = NotificationRequest(
+            template=template,
+            seq=seq,
+            state=self._snapshot(),
+            audiences=audiences,
+            company_ids=company_ids or [],
+            extra=extra or {},
+        )
+        self._emails.append(asyncio.create_task(self._send(request)))
+
+    async def _send(self, request: NotificationRequest) -> None:
+        try:
+            await workflow.execute_activity(
+                "send_notification",
+                request,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=EMAIL_RETRY,
+            )
+        except ActivityError as error:
+            # The outbox keeps the message as failed, with its error, for the admins.
+            workflow.logger.error("notification %s failed for good: %s", request.template, error)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _check(self, action: Action, actor: Actor, *, company_id: str | None = None) -> None:
+        refused = refusal(self._state, action, actor, company_id=company_id)
+        if refused is not None:
+            raise ApplicationError(refused.reason, type=refused.kind.value, non_retryable=True)
+
+    def _check_kpis(self, names: list[str]) -> None:
+        known = {k.name for k in self._state.proposal.kpis}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            self._invalid(f"unknown KPI: {', '.join(unknown)}")
+
+    @staticmethod
+    def _invalid(reason: str) -> None:
+        raise ApplicationError(reason, type=RefusalKind.INVALID.value, non_retryable=True)
+
+    async def _stage_leaves(
+        self, stage: Stage, days: float | None = None, *, seconds: float | None = None
+    ) -> bool:
+        """Wait until the pilot leaves `stage`; False if the time ran out first."""
+        timeout = seconds if days is None else days * self._rules.day_seconds
+        return await self._wait(lambda: self._state.stage != stage, timeout)
+
+    async def _evaluation_or_stage_change(self, days: float | None = None) -> bool:
+        return await self._wait(
+            lambda: self._state.stage != Stage.EVALUATION or self._state.evaluation is not None,
+            None if days is None else days * self._rules.day_seconds,
+        )
+
+    @staticmethod
+    async def _wait(condition: Callable[[], bool], timeout_seconds: float | None) -> bool:
+        try:
+            await workflow.wait_condition(condition, timeout=timeout_seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def _days(self, days: float) -> timedelta:
+        return timedelta(seconds=days * self._rules.day_seconds)
+
+    def _set_deadline(self, days: float, waiting_on: str) -> None:
+        self._state.deadline = workflow.now() + self._days(days)
+        self._state.waiting_on = waiting_on
+
+    def _interested(self) -> bool:
+        return any(c.status == "interested" for c in self._state.candidates)
+
+    def _status(self, company_id: str) -> str | None:
+        candidate = self._state.candidate(company_id)
+        return candidate.status if candidate else None
+
+    def _partner(self) -> list[str]:
+        partner = self._state.partner_company_id
+        return [partner] if partner else []
+
+    def _snapshot(self) -> PilotState:
+        return copy.deepcopy(self._state)
