@@ -1,0 +1,144 @@
+"""The `pilotflow` command: each process of the stack, and `dev` that runs them all."""
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from core.settings import Settings, get_settings
+
+Handler = Callable[[Settings, argparse.Namespace], int | None]
+
+
+def cmd_server(settings: Settings, args: argparse.Namespace) -> None:
+    from cli.temporal_server import run_server
+
+    run_server(settings, log_level=args.log_level)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from workflows.worker import run_worker
+
+    run_until_signalled(run_worker(settings))
+
+
+def cmd_api(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "service.main:create_app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level=args.log_level,
+    )
+
+
+def cmd_smtp_sink(settings: Settings, args: argparse.Namespace) -> None:
+    from cli.smtp_sink import run_sink
+
+    signal.signal(signal.SIGTERM, _interrupt)  # stop like on Ctrl-C
+    run_sink("127.0.0.1", settings.smtp_port, settings.data_dir / "mailbox")
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from core.bootstrap import ensure_first_admin
+    from core.db import create_engine, create_sessionmaker
+    from core.migrate import upgrade
+
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+
+    async def first_admin() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            admin = await ensure_first_admin(create_sessionmaker(engine), settings)
+        finally:
+            await engine.dispose()
+        print(f"schema up to date; first admin {admin.email}", flush=True)
+
+    asyncio.run(first_admin())
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from cli import demo_region
+    from cli.seed import seed
+
+    ok = asyncio.run(seed(settings, pilots=not args.reference_only))
+    if not args.quiet:
+        print("Sign in as (role, email, password):")
+        print(demo_region.credentials(settings, demo=True).text())
+    return 0 if ok else 1
+
+
+def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.dev import run_dev
+
+    return asyncio.run(run_dev(settings, seed=settings.seed_demo and not args.no_seed))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_until_signalled(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` until it ends or SIGINT/SIGTERM cancels it, so it can shut down cleanly."""
+
+    async def runner() -> None:
+        task = asyncio.create_task(main)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise
+
+    asyncio.run(runner())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pilotflow",
+        description="Run a region's pilot experiments as durable Temporal workflows.",
+        epilog="Settings come from PILOTFLOW_* environment variables (see the README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    server = add("server", cmd_server, "the Temporal dev server, persisted in the data directory")
+    server.add_argument("--log-level", default="error", choices=["debug", "info", "warn", "error"])
+    add("worker", cmd_worker, "the Temporal worker that runs the pilot workflows and activities")
+    api = add("api", cmd_api, "the HTTP service (FastAPI under uvicorn)")
+    api.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    add("smtp-sink", cmd_smtp_sink, "a local SMTP server that keeps each message in the mailbox")
+    add("migrate", cmd_migrate, "bring the database schema up to date and create the first admin")
+    seed = add("seed", cmd_seed, "seed the demo region (needs the server and a worker for pilots)")
+    seed.add_argument("--reference-only", action="store_true", help="towns, companies, users only")
+    seed.add_argument("--quiet", action="store_true", help="do not print the demo credentials")
+    dev = add("dev", cmd_dev, "start the whole stack on this machine; Ctrl-C stops it")
+    dev.add_argument("--no-seed", action="store_true", help="do not seed the demo region")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `pilotflow` console script."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        code = handler(get_settings(), args)
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code or 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""The demo pilots: started like any pilot, then moved along by the same Temporal updates
+the service sends, so the demo shows real workflows at different stages.
+
+Needs the Temporal server and a worker. Each scenario stands alone: one that fails is
+reported and the others still run.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cli import demo_region as demo
+from cli.seed import DemoRegion
+from core.settings import Settings
+from workflows.contracts import (
+    Actor,
+    DecideRequest,
+    Evaluation,
+    EvaluationRequest,
+    Kpi,
+    Measurement,
+    PilotState,
+    ProgressRequest,
+    Proposal,
+    ReasonRequest,
+    RespondRequest,
+    ReviewRequest,
+    SelectPartnerRequest,
+)
+
+UPDATE_TIMEOUT = 30.0
+
+
+@dataclass
+class Demo:
+    """What a scenario needs: the Temporal client, the settings and the seeded region."""
+
+    client: Any  # temporalio.client.Client, imported lazily with the rest of Temporal
+    settings: Settings
+    region: DemoRegion
+
+    def officer(self, town: str) -> Actor:
+        user = self.region.users[demo.officer_email(town)]
+        return Actor(role="town_officer", user_id=user.id, town_id=user.town_id)
+
+    def company(self, company_id: str) -> Actor:
+        name = next(n for n, i in self.region.companies.items() if i == company_id)
+        user = self.region.users[demo.company_user_email(name)]
+        return Actor(role="company", user_id=user.id, company_id=company_id)
+
+    def admin(self) -> Actor:
+        return Actor(role="admin", user_id=self.region.admin.id)
+
+    async def submit(self, town: str, proposal: dict[str, Any]) -> str:
+        from service.pilots import start_pilot
+
+        actor = self.officer(town)
+        full = Proposal(town_id=self.region.towns[town], **proposal)
+        return await start_pilot(self.client, self.settings, full, actor)
+
+    async def update(self, pilot_id: str, name: str, request: Any) -> PilotState:
+        handle = self.client.get_workflow_handle(f"pilot-{pilot_id}")
+        call = handle.execute_update(name, request, result_type=PilotState)
+        return await asyncio.wait_for(call, UPDATE_TIMEOUT)
+
+    async def invited(self, pilot_id: str, preferred: str) -> str:
+        """Wait for the matching round's invitations; the preferred company if it is invited."""
+        handle = self.client.get_workflow_handle(f"pilot-{pilot_id}")
+        deadline = time.monotonic() + UPDATE_TIMEOUT
+        while time.monotonic() < deadline:
+            state = await handle.query("get_state", result_type=PilotState)
+            ids = [c.company_id for c in state.candidates]
+            if ids:
+                wanted = self.region.companies[preferred]
+                return wanted if wanted in ids else ids[0]
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"no company invited to pilot {pilot_id} in {UPDATE_TIMEOUT:.0f}s")
+
+    async def partner_agreed(self, pilot_id: str, town: str, company: str) -> str:
+        """Approve, let the company answer interested, and have the town pick it."""
+        await self.update(pilot_id, "review", ReviewRequest(self.admin(), "approve", "Go ahead."))
+        company_id = await self.invited(pilot_id, company)
+        offer = RespondRequest(self.company(company_id), True, "We can start right away.")
+        await self.update(pilot_id, "respond", offer)
+        pick = SelectPartnerRequest(self.officer(town), company_id)
+        await self.update(pilot_id, "select_partner", pick)
+        return company_id
+
+
+def _proposal(
+    title: str,
+    summary: str,
+    theme: str,
+    needs: list[str],
+    budget: float,
+    kpi: Kpi,
+    *,
+    start_in_days: int = 0,
+    duration_days: int = 90,
+) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {
+        "title": title,
+        "summary": summary,
+        "theme": theme,
+        "needs": needs,
+        "budget_eur": budget,
+        "desired_start": today + timedelta(days=start_in_days),
+        "duration_days": duration_days,
+        "kpis": [kpi],
+    }
+
+
+async def submitted(d: Demo) -> str:
+    return await d.submit(
+        "Roubaix",
+        _proposal(
+            "Capteurs de remplissage des points d'apport volontaire",
+            "Équiper 40 points de tri de capteurs pour n'y passer que lorsqu'ils sont pleins.",
+            "efficient-city",
+            ["waste", "sensors", "iot"],
+            35000,
+            Kpi("Tournées de collecte par semaine", "tournées", 12, 8),
+            start_in_days=45,
+        ),
+    )
+
+
+async def changes_requested(d: Demo) -> str:
+    pilot_id = await d.submit(
+        "Lambersart",
+        _proposal(
+            "Vélos cargos partagés pour les commerçants",
+            "Prêter des vélos cargos aux commerçants du centre pour leurs livraisons.",
+            "european-city",
+            ["mobility", "bike", "logistics"],
+            18000,
+            Kpi("Livraisons à vélo par mois", "livraisons", 0, 300),
+            start_in_days=60,
+        ),
+    )
+    comment = "Précisez le nombre de commerçants concernés et le budget d'entretien."
+    await d.update(pilot_id, "review", ReviewRequest(d.admin(), "request_changes", comment))
+    return pilot_id
+
+
+async def matching(d: Demo) -> str:
+    pilot_id = await d.submit(
+        "Lille",
+        _proposal(
+            "Visites de convivialité pour les aînés isolés",
+            "Des bénévoles formés rendent visite chaque semaine aux personnes âgées isolées.",
+            "creative-city",
+            ["elderly-care", "volunteering", "social-innovation"],
+            22000,
+            Kpi("Personnes visitées chaque semaine", "personnes", 0, 120),
+            start_in_days=30,
+        ),
+    )
+    await d.update(pilot_id, "review", ReviewRequest(d.admin(), "approve", "Très bon projet."))
+    company_id = await d.invited(pilot_id, "Solidaires & Co")
+    offer = RespondRequest(d.company(company_id), True, "Notre coopérative peut démarrer en mars.")
+    await d.update(pilot_id, "respond", offer)
+    return pilot_id
+
+
+async def trial_running(d: Demo) -> str:
+    kpi = Kpi("Consommation de l'éclairage public", "MWh/mois", 410, 330)
+    pilot_id = await d.submit(
+        "Tourcoing",
+        _proposal(
+            "Éclairage public intelligent du quartier de la Bourgogne",
+            "Des lampadaires qui baissent leur intensité quand la rue est vide.",
+            "efficient-city",
+            ["public-lighting", "energy", "iot"],
+            60000,
+            kpi,
+            duration_days=120,
+        ),
+    )
+    company_id = await d.partner_agreed(pilot_id, "Tourcoing", "Verdi Énergie")
+    report = ProgressRequest(
+        d.company(company_id), [Measurement(kpi.name, 372)], "120 lampadaires équipés."
+    )
+    await d.update(pilot_id, "report_progress", report)
+    return pilot_id
+
+
+async def closed_generalize(d: Demo) -> str:
+    kpi = Kpi("Élèves formés", "élèves", 0, 400)
+    town = "Villeneuve-d'Ascq"
+    pilot_id = await d.submit(
+        town,
+        _proposal(
+            "Ateliers numériques dans les écoles",
+            "Des ateliers de culture numérique pour les élèves de CM1-CM2 et leurs parents.",
+            "creative-city",
+            ["education", "digital-inclusion", "schools"],
+            15000,
+            kpi,
+            duration_days=60,
+        ),
+    )
+    await d.partner_agreed(pilot_id, town, "Classe Numérique")
+    await d.update(
+        pilot_id, "end_trial", ReasonRequest(d.officer(town), "Fin de l'année scolaire.")
+    )
+    evaluation = Evaluation(
+        [Measurement(kpi.name, 455)], 5, "Impliquer les parents tôt.", "generalize"
+    )
+    await d.update(pilot_id, "submit_evaluation", EvaluationRequest(d.officer(town), evaluation))
+    decision = DecideRequest(d.admin(), "generalize", comment="À proposer à toute la métropole.")
+    await d.update(pilot_id, "decide", decision)
+    return pilot_id
+
+
+SCENARIOS: dict[str, Callable[[Demo], Awaitable[str]]] = {
+    "submitted": submitted,
+    "changes_requested": changes_requested,
+    "matching": matching,
+    "trial_running": trial_running,
+    "closed (generalize)": closed_generalize,
+}
+
+
+async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
+    """Start every demo scenario; True if all of them reached their stage."""
+    from temporalio.client import Client
+
+    try:
+        client = await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace
+        )
+    except Exception as error:
+        print(
+            f"demo pilots skipped: no Temporal server at {settings.temporal_address} "
+            f"({error}); the reference data is in place",
+            flush=True,
+        )
+        return False
+    d = Demo(client, settings, region)
+    ok = True
+    for stage, scenario in SCENARIOS.items():
+        try:
+            pilot_id = await scenario(d)
+        except Exception as error:
+            ok = False
+            print(f"demo pilot '{stage}' failed: {type(error).__name__}: {error}", flush=True)
+            continue
+        print(f"demo pilot {stage:<20} pilot-{pilot_id}", flush=True)
+    if not ok:
+        print("some demo pilots are missing: is `pilotflow worker` running?", flush=True)
+    return ok
