@@ -2,9 +2,17 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -12,7 +20,7 @@ def create_engine(url: str) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         # Several processes (worker, API) share one SQLite file: wait for locks, use WAL.
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=10000")
@@ -31,3 +39,14 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """A session that commits when the block ends and rolls back if it raises."""
     async with sessions() as session, session.begin():
         yield session
+
+
+async def insert_or_ignore(
+    session: AsyncSession, model: type[Any], values: dict[str, Any], unique: list[str]
+) -> bool:
+    """Insert a row unless one with the same `unique` columns exists; True if inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))

@@ -25,9 +25,13 @@ class Proposal:
     theme: str
     needs: list[str]
     budget_eur: float
-    desired_start: date
+    desired_start: str  # ISO date: the default converter has no `date`
     duration_days: int
     kpis: list[Kpi] = field(default_factory=list)
+
+    @property
+    def start_date(self) -> date:
+        return date.fromisoformat(self.desired_start)
 
 
 @dataclass

@@ -77,20 +77,23 @@ class PilotWorkflow:
             parent_id=input.parent_id,
         )
         self._preferred_company_id = input.preferred_company_id
+        self._created_by = input.submitted_by.user_id
         self._emails: list[asyncio.Task[None]] = []
         # Only a workflow started with its search attributes keeps them up to date: a server
         # that knows no custom attributes (the time-skipping test server) never sees one.
         self._indexed = search_attributes.PILOT_STAGE in workflow.info().typed_search_attributes
+        # Sequence number 1 is the submission's even if an update is handled before `run`.
+        self._set_deadline(input.rules.review_reminder_days, "admin")
+        self._submission = self._next_record(
+            "submitted", input.submitted_by, {"title": input.proposal.title}
+        )
 
     # ---- the lifecycle -------------------------------------------------------------
 
     @workflow.run
     async def run(self, input: PilotInput) -> PilotResult:
-        self._set_deadline(self._rules.review_reminder_days, "admin")
-        seq = await self._record(
-            "submitted", input.submitted_by, {"title": input.proposal.title}, Stage.SUBMITTED
-        )
-        self._notify("pilot_submitted", seq, ["town", "admins"])
+        await self._write(self._submission)
+        self._notify("pilot_submitted", self._submission.seq, ["town", "admins"])
         phases = {
             Stage.SUBMITTED: self._await_review,
             Stage.CHANGES_REQUESTED: self._await_amendment,
@@ -300,7 +303,7 @@ class PilotWorkflow:
                 candidate.status = "not_selected"
                 others.append(candidate.company_id)
         self._state.partner_company_id = request.company_id
-        start_in_days = (self._state.proposal.desired_start - workflow.now().date()).days
+        start_in_days = (self._state.proposal.start_date - workflow.now().date()).days
         self._state.trial_start = workflow.now() + self._days(max(start_in_days, 0))
         starts_now = start_in_days <= 0
         self._state.deadline = None if starts_now else self._state.trial_start
@@ -477,23 +480,32 @@ class PilotWorkflow:
             self._state.stage = stage
             if self._indexed:
                 workflow.upsert_search_attributes([search_attributes.PILOT_STAGE.value_set(stage)])
+        record = self._next_record(kind, actor, data)
+        await self._write(record)
+        return record.seq
+
+    def _next_record(
+        self, kind: str, actor: Actor, data: dict[str, Any] | None = None
+    ) -> TransitionRecord:
         self._state.seq += 1
         self._state.updated_at = workflow.now()
-        record = TransitionRecord(
+        return TransitionRecord(
             seq=self._state.seq,
             at=self._state.updated_at,
             kind=kind,
             actor=actor.as_record(),
             data=data or {},
             state=self._snapshot(),
+            created_by=self._created_by,
         )
+
+    async def _write(self, record: TransitionRecord) -> None:
         await workflow.execute_activity(
             "record_transition",
             record,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RECORD_RETRY,
         )
-        return record.seq
 
     def _notify(
         self,
