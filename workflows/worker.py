@@ -2,12 +2,12 @@
 
 import logging
 
-from activities.notifications import NotificationActivities
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.matching import MatchingActivities
+from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
