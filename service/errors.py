@@ -1,0 +1,180 @@
+"""Domain errors that carry their HTTP status, and the one place that turns errors into HTTP."""
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """An error the client caused or must know about; `status_code` says which."""
+
+    status_code: ClassVar[int] = 500
+    headers: ClassVar[dict[str, str] | None] = None
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.detail}
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The object's state does not allow this now; `detail` says why."""
+
+    status_code = 409
+
+
+class Invalid(DomainError):
+    """Input that is well-formed but wrong, shaped like FastAPI's own 422 body."""
+
+    status_code = 422
+
+    def __init__(self, detail: str, *, loc: Sequence[str | int] = ("body",)) -> None:
+        super().__init__(detail)
+        self.loc = list(loc)
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": [{"type": "value_error", "loc": self.loc, "msg": self.detail}]}
+
+
+class Unavailable(DomainError):
+    status_code = 503
+
+
+class ErrorMessage(BaseModel):
+    """The body of every error but 422: `{"detail": "why"}`."""
+
+    detail: str
+
+
+_DESCRIPTIONS = {
+    401: "Missing, invalid or expired bearer token",
+    403: "The caller's role may not do this",
+    404: "No such object, or not visible to the caller",
+    409: "The object's current state does not allow this; `detail` says why",
+    503: "A backing service (database, Temporal) cannot be reached",
+}
+
+
+def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for these error statuses (422 is FastAPI's own)."""
+    return {
+        code: {"model": ErrorMessage, "description": _DESCRIPTIONS[code]} for code in status_codes
+    }
+
+
+# How the workflow's update validators say no: ApplicationError.type → our error.
+_REFUSALS: dict[str, type[DomainError]] = {
+    "role": Forbidden,
+    "hidden": NotFound,
+    "stage": Conflict,
+    "invalid": Invalid,
+}
+
+
+def from_temporal(error: Exception) -> DomainError | None:
+    """The domain error a Temporal client error stands for, or None if it is a real failure."""
+    if isinstance(error, WorkflowUpdateFailedError):
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
+            return _REFUSALS[cause.type](cause.message)
+        return None
+    if isinstance(error, RPCError):
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return NotFound("no such pilot")
+        if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return Unavailable("the Temporal server cannot be reached")
+        return None
+    if isinstance(error, RPCTimeoutOrCancelledError):
+        return Unavailable("the Temporal server did not answer in time")
+    return None
+
+
+def _response(error: DomainError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    return _response(error)
+
+
+async def _temporal_error(request: Request, error: Exception) -> JSONResponse:
+    mapped = from_temporal(error)
+    if mapped is None:
+        return await _unexpected_error(request, error)
+    return _response(mapped)
+
+
+def _without_surrogates(value: Any) -> Any:
+    """A copy that UTF-8 can encode: JSON escapes like \\ud800 decode to lone surrogates."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_surrogates(item) for key, item in value.items()}
+    return value
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    # FastAPI's own 422 body, made encodable: it echoes the input, which may be invalid text.
+    assert isinstance(error, RequestValidationError)
+    detail = _without_surrogates(jsonable_encoder(error.errors()))
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
+    # A unique constraint lost a race with a concurrent request that checked first.
+    logger.info("integrity error mapped to 409: %s", error)
+    return _response(Conflict("this conflicts with existing data"))
+
+
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    logger.warning("database unavailable: %s", error)
+    return _response(Unavailable("the database cannot be reached"))
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Install the one mapping from errors to HTTP responses."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for temporal_error in (WorkflowUpdateFailedError, RPCError, RPCTimeoutOrCancelledError):
+        app.add_exception_handler(temporal_error, _temporal_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
+    # Only real bugs reach this one; after answering, Starlette re-raises it to the server.
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,83 @@
+"""The FastAPI application: wiring only. Run with `uvicorn --factory service.main:create_app`."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.bootstrap import ensure_first_admin
+from core.db import create_engine, create_sessionmaker
+from core.settings import Settings, get_settings
+from service.errors import register_error_handlers
+from service.routes import auth, companies, health, themes, towns, users
+from service.temporal import TemporalConnector
+
+logger = logging.getLogger(__name__)
+
+# Bodies of this API are small JSON documents; anything larger is refused with 413.
+MAX_BODY_BYTES = 1_000_000
+BOOTSTRAP_TIMEOUT_SECONDS = 10.0
+BOOTSTRAP_RETRY_SECONDS = 5.0
+ROUTERS = (health.router, auth.router, users.router, themes.router, towns.router, companies.router)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database, seed the first admin, and start connecting to Temporal."""
+    settings: Settings = app.state.settings
+    engine = create_engine(settings.effective_database_url)
+    sessions = app.state.sessions = create_sessionmaker(engine)
+    connector: TemporalConnector = app.state.temporal
+    background = [asyncio.create_task(connector.warm_up())]
+    # The API starts even if the database is not up yet (readyz says so); the admin follows.
+    if not await _ensure_first_admin(sessions, settings):
+        background.append(asyncio.create_task(_retry_first_admin(sessions, settings)))
+    try:
+        yield
+    finally:
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await engine.dispose()
+
+
+async def _ensure_first_admin(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> bool:
+    try:
+        await asyncio.wait_for(ensure_first_admin(sessions, settings), BOOTSTRAP_TIMEOUT_SECONDS)
+    except Exception as error:
+        logger.warning("cannot ensure the first admin yet: %r", error)
+        return False
+    return True
+
+
+async def _retry_first_admin(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    while True:
+        await asyncio.sleep(BOOTSTRAP_RETRY_SECONDS)
+        if await _ensure_first_admin(sessions, settings):
+            return
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The pilotflow API for these settings (by default, the environment's)."""
+    app = FastAPI(
+        title="pilotflow",
+        summary="Runs a region's pilot experiments as durable Temporal workflows.",
+        version="1",
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    app.state.settings = settings or get_settings()
+    app.state.temporal = TemporalConnector(app.state.settings)
+    register_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

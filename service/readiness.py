@@ -1,0 +1,59 @@
+"""Whether the API's backing services answer: the database, Temporal and SMTP."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+import aiosmtplib
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.settings import Settings
+from service.temporal import TemporalConnector
+
+logger = logging.getLogger(__name__)
+
+CHECK_TIMEOUT_SECONDS = 3.0
+
+
+async def database_ok(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))
+    return True
+
+
+async def smtp_ok(settings: Settings) -> bool:
+    """An SMTP server greets us on the configured host and port."""
+    smtp = aiosmtplib.SMTP(
+        hostname=settings.effective_smtp_host,
+        port=settings.smtp_port,
+        timeout=CHECK_TIMEOUT_SECONDS,
+        start_tls=False,
+    )
+    await smtp.connect()
+    await smtp.quit()
+    return True
+
+
+async def _bounded(name: str, check: Awaitable[bool]) -> bool:
+    try:
+        return await asyncio.wait_for(check, CHECK_TIMEOUT_SECONDS)
+    # Any failure of a probe means "down"; why goes to the log, not to the caller.
+    except Exception as error:
+        logger.warning("readiness: %s is down: %r", name, error)
+        return False
+
+
+async def check_all(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    temporal: TemporalConnector,
+) -> dict[str, bool]:
+    """Each backing service by name, True if it answered; all probed at once."""
+    names = ("database", "temporal", "smtp")
+    results = await asyncio.gather(
+        _bounded("database", database_ok(sessions)),
+        _bounded("temporal", temporal.healthy()),
+        _bounded("smtp", smtp_ok(settings)),
+    )
+    return dict(zip(names, results, strict=True))

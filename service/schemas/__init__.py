@@ -1,0 +1,1 @@
+"""Request and response bodies: for each resource a ladder XCreate, XUpdate, XPublic."""
