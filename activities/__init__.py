@@ -1,0 +1,1 @@
+"""All the I/O the workflows need: matching, read-model writes, email."""
