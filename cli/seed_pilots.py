@@ -108,7 +108,7 @@ def _proposal(
         "theme": theme,
         "needs": needs,
         "budget_eur": budget,
-        "desired_start": today + timedelta(days=start_in_days),
+        "desired_start": (today + timedelta(days=start_in_days)).isoformat(),
         "duration_days": duration_days,
         "kpis": [kpi],
     }
