@@ -1,0 +1,321 @@
+"""The send_notification activity: resolve recipients, record the outbox, deliver by SMTP."""
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+import aiosmtplib
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.email_rendering import (
+    EmailRenderer,
+    Links,
+    Recipient,
+    email_context,
+    normalize_locale,
+)
+from core.models import Company, Notification, Theme, Town, User, new_id
+from core.settings import Settings
+from core.signing import sign
+from workflows.contracts import NotificationRequest, NotificationResult
+
+# Companies that unsubscribed still hear about pilots they are part of, not new invitations.
+UNSUBSCRIBABLE_TEMPLATES = frozenset({"invitation", "invitation_reminder"})
+
+
+class EmailDeliveryError(Exception):
+    """The SMTP server could not take a message now; Temporal retries the activity."""
+
+
+def idempotency_key(request: NotificationRequest, address: str) -> str:
+    return f"{request.state.pilot_id}:{request.seq}:{request.template}:{address}"
+
+
+def message_id_for(key: str) -> str:
+    """The same key always gives the same Message-ID, so a resend is recognisably a resend."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@pilotflow>"
+
+
+def unsubscribe_url(settings: Settings, company_id: str) -> str:
+    return f"{settings.effective_public_url}/unsubscribe/{sign(company_id, settings.secret_key)}"
+
+
+def _clean_address(address: str | None) -> str | None:
+    """A lowercased bare address, or None for anything that could smuggle a header."""
+    address = (address or "").strip().lower()
+    if "@" not in address or any(c.isspace() or ord(c) < 32 for c in address):
+        return None
+    return address
+
+
+async def resolve_recipients(
+    session: AsyncSession, request: NotificationRequest
+) -> list[Recipient]:
+    """Every address the request's audiences reach, each once, in its own language."""
+    found: list[Recipient] = []
+    active_users = select(User).where(User.active.is_(True))
+    for audience in request.audiences:
+        if audience == "town":
+            users = await session.scalars(
+                active_users.where(
+                    User.role == "town_officer", User.town_id == request.state.town_id
+                )
+            )
+            found += [_user_recipient(user) for user in users]
+        elif audience == "admins":
+            users = await session.scalars(active_users.where(User.role == "admin"))
+            found += [_user_recipient(user) for user in users]
+        elif audience == "other_towns":
+            users = await session.scalars(
+                active_users.where(
+                    User.role == "town_officer",
+                    User.receives_offers.is_(True),
+                    User.town_id.is_not(None),
+                    User.town_id != request.state.town_id,
+                )
+            )
+            found += [_user_recipient(user) for user in users]
+        elif audience == "companies":
+            found += await _company_recipients(session, request)
+        else:
+            raise ValueError(f"unknown audience {audience!r}")
+    unique: dict[str, Recipient] = {}
+    for recipient in found:
+        address = _clean_address(recipient.address)
+        if address and address not in unique:
+            recipient.address = address
+            unique[address] = recipient
+    return list(unique.values())
+
+
+def _user_recipient(user: User, company_id: str | None = None) -> Recipient:
+    return Recipient(user.email, user.name, normalize_locale(user.locale), company_id)
+
+
+async def _company_recipients(
+    session: AsyncSession, request: NotificationRequest
+) -> list[Recipient]:
+    if not request.company_ids:
+        return []
+    companies = await session.scalars(
+        select(Company)
+        .where(Company.id.in_(request.company_ids), Company.active.is_(True))
+        .order_by(Company.name)
+    )
+    found = []
+    for company in companies:
+        if company.unsubscribed and request.template in UNSUBSCRIBABLE_TEMPLATES:
+            continue
+        locale = normalize_locale(company.locale)
+        found.append(Recipient(company.contact_email, company.name, locale, company.id))
+        users = await session.scalars(
+            select(User)
+            .where(User.company_id == company.id, User.active.is_(True))
+            .order_by(User.email)
+        )
+        found += [_user_recipient(user, company.id) for user in users]
+    return found
+
+
+class NotificationActivities:
+    """Email activities, built once in the worker with the database and SMTP settings."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        renderer: EmailRenderer | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.renderer = renderer or EmailRenderer(settings.templates_dir)
+
+    @activity.defn(name="send_notification")
+    async def send_notification(self, request: NotificationRequest) -> NotificationResult:
+        """Send a template to the request's audiences, each message at most once."""
+        recipients = await self._record_outbox(request)
+        async with self.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(Notification)
+                    .where(Notification.idempotency_key.in_(recipients))
+                    .order_by(Notification.to_address)
+                )
+            )
+        pending = [row for row in rows if row.status != "sent"]
+        sent = await self._deliver(pending, recipients) if pending else 0
+        return NotificationResult(sent=sent, skipped=len(rows) - len(pending))
+
+    async def _record_outbox(self, request: NotificationRequest) -> dict[str, Recipient]:
+        """Render and insert the messages not yet in the outbox; return every recipient by key."""
+        async with self.sessions() as session, session.begin():
+            recipients = await resolve_recipients(session, request)
+            by_key = {idempotency_key(request, r.address): r for r in recipients}
+            if not by_key:
+                return {}
+            existing = set(
+                await session.scalars(
+                    select(Notification.idempotency_key).where(
+                        Notification.idempotency_key.in_(by_key)
+                    )
+                )
+            )
+            missing = {key: r for key, r in by_key.items() if key not in existing}
+            if missing:
+                town, theme = await self._names(session, request)
+                values = [
+                    self._render_row(request, key, r, town, theme) for key, r in missing.items()
+                ]
+                await session.execute(_insert_ignoring_duplicates(session, values))
+        return by_key
+
+    async def _names(self, session: AsyncSession, request: NotificationRequest) -> tuple[str, str]:
+        """The town's and theme's display names, which the state only knows by id."""
+        town = await session.get(Town, request.state.town_id)
+        theme = await session.get(Theme, request.state.proposal.theme)
+        return (town.name if town else "", theme.name if theme else "")
+
+    def _render_row(
+        self, request: NotificationRequest, key: str, recipient: Recipient, town: str, theme: str
+    ) -> dict[str, object]:
+        public_url = self.settings.effective_public_url
+        links = Links(pilot=f"{public_url}/pilots/{request.state.pilot_id}")
+        if recipient.company_id:
+            links.unsubscribe = unsubscribe_url(self.settings, recipient.company_id)
+        context = email_context(
+            pilot=request.state,
+            recipient=recipient,
+            links=links,
+            extra=request.extra,
+            town=town,
+            theme=theme,
+        )
+        subject, text, html = self.renderer.render(request.template, recipient.locale, context)
+        return {
+            "id": new_id(),
+            "idempotency_key": key,
+            "pilot_id": request.state.pilot_id,
+            "seq": request.seq,
+            "template": request.template,
+            "to_address": recipient.address,
+            "locale": recipient.locale,
+            "subject": subject[:400],
+            "body_text": text,
+            "body_html": html,
+            "message_id": message_id_for(key),
+            "status": "queued",
+            "attempts": 0,
+            "created_at": datetime.now(UTC),
+        }
+
+    async def _deliver(self, rows: Sequence[Notification], recipients: dict[str, Recipient]) -> int:
+        """Send the rows over one SMTP connection, recording each outcome; count those sent."""
+        settings = self.settings
+        smtp = aiosmtplib.SMTP(
+            hostname=settings.smtp_host or "127.0.0.1",
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            start_tls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_seconds,
+        )
+        try:
+            await smtp.connect()
+        except (aiosmtplib.SMTPException, OSError) as error:
+            await self._mark_failed(rows, error)
+            raise EmailDeliveryError(f"SMTP server unavailable: {error}") from error
+        sent = 0
+        try:
+            for row in rows:
+                sent += await self._send_one(smtp, row, recipients[row.idempotency_key])
+            await smtp.quit()
+        finally:
+            smtp.close()
+        return sent
+
+    async def _send_one(
+        self, smtp: aiosmtplib.SMTP, row: Notification, recipient: Recipient
+    ) -> bool:
+        """True once the server took the message, False if it refused the mailbox for good."""
+        unsubscribe = (
+            unsubscribe_url(self.settings, recipient.company_id) if recipient.company_id else None
+        )
+        message = build_message(row, self.settings.smtp_from, unsubscribe)
+        try:
+            await smtp.send_message(
+                message, sender=parseaddr(self.settings.smtp_from)[1], recipients=[row.to_address]
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            await self._mark_failed([row], error)
+            if all(refused.code >= 500 for refused in error.recipients):
+                # A mailbox that does not exist will not appear on retry: record it, go on.
+                activity.logger.warning("Recipient %s refused: %s", row.to_address, error)
+                return False
+            raise EmailDeliveryError(f"SMTP refused {row.to_address} for now: {error}") from error
+        except (aiosmtplib.SMTPException, OSError) as error:
+            await self._mark_failed([row], error)
+            raise EmailDeliveryError(f"SMTP delivery failed: {error}") from error
+        await self._mark_sent(row)
+        return True
+
+    async def _mark_sent(self, row: Notification) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Notification)
+                .where(Notification.id == row.id)
+                .values(
+                    status="sent",
+                    attempts=Notification.attempts + 1,
+                    last_error=None,
+                    sent_at=datetime.now(UTC),
+                )
+            )
+
+    async def _mark_failed(self, rows: Sequence[Notification], error: BaseException) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Notification)
+                .where(Notification.id.in_([row.id for row in rows]))
+                .where(Notification.status != "sent")
+                .values(
+                    status="failed",
+                    attempts=Notification.attempts + 1,
+                    last_error=f"{type(error).__name__}: {error}"[:2000],
+                )
+            )
+
+
+def build_message(row: Notification, sender: str, unsubscribe: str | None) -> EmailMessage:
+    """A multipart/alternative message (text, then HTML) from an outbox row."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    # Collapse whitespace again: the row may have been written by older code.
+    message["Subject"] = " ".join(row.subject.split())
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = row.message_id
+    # RFC 3834: automatic mail, so auto-responders stay quiet.
+    message["Auto-Submitted"] = "auto-generated"
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message.set_content(row.body_text, charset="utf-8")
+    message.add_alternative(row.body_html, subtype="html", charset="utf-8")
+    return message
+
+
+def _insert_ignoring_duplicates(
+    session: AsyncSession, values: list[dict[str, object]]
+) -> postgresql.Insert | sqlite.Insert:
+    """INSERT ... ON CONFLICT DO NOTHING: a concurrent attempt's rows win, none is doubled."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Notification)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )

@@ -1,0 +1,139 @@
+"""A local SMTP server that keeps every message it receives, for the embedded setup and tests."""
+
+import asyncio
+import itertools
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+_PARSER = BytesParser(policy=policy.default)
+
+
+def parse_message(raw: bytes) -> EmailMessage:
+    message = _PARSER.parsebytes(raw)
+    assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage
+    return message
+
+
+class _MailboxHandler:
+    """Stores each message with its envelope as `<timestamp>-<n>.eml` and in memory."""
+
+    def __init__(self, mailbox_dir: Path | None) -> None:
+        self.mailbox_dir = mailbox_dir
+        self.messages: list[EmailMessage] = []
+        self._counter = itertools.count(1)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        # The envelope says who really gets the message, whatever the headers claim.
+        trace = f"X-MailFrom: {envelope.mail_from}\r\nX-RcptTo: {', '.join(envelope.rcpt_tos)}\r\n"
+        raw = trace.encode() + (envelope.original_content or envelope.content)
+        if self.mailbox_dir is not None:
+            self._store(raw)
+        self.messages.append(parse_message(raw))
+        return "250 Message accepted for delivery"
+
+    def _store(self, raw: bytes) -> None:
+        assert self.mailbox_dir is not None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"{stamp}-{next(self._counter):06d}.eml"
+        # Write then rename, so a reader never sees half a message.
+        partial = self.mailbox_dir / f".{name}.part"
+        partial.write_bytes(raw)
+        os.replace(partial, self.mailbox_dir / name)
+
+
+class _Controller(Controller):
+    def _trigger_server(self) -> None:
+        # Learn the port the OS picked when asked for port 0, before the readiness check uses it.
+        if self.port == 0 and isinstance(self.server, asyncio.Server):
+            self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class SmtpSink:
+    """An SMTP server on loopback, in its own thread; port 0 picks a free port."""
+
+    def __init__(
+        self, mailbox_dir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        if mailbox_dir is not None:
+            mailbox_dir.mkdir(parents=True, exist_ok=True)
+        self.host = host
+        self._handler = _MailboxHandler(mailbox_dir)
+        self._controller = _Controller(self._handler, hostname=host, port=port)
+
+    @property
+    def port(self) -> int:
+        return int(self._controller.port)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """Every message received since start, oldest first."""
+        return self._handler.messages
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+def run_sink(host: str, port: int, mailbox_dir: Path) -> None:
+    """Run the sink in the foreground until Ctrl-C."""
+    sink = SmtpSink(mailbox_dir, host=host, port=port)
+    sink.start()
+    print(f"SMTP sink listening on {host}:{sink.port}, mailbox {mailbox_dir}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sink.stop()
+
+
+@dataclass
+class MailboxEntry:
+    """One stored message: its file, when it arrived and the parsed message."""
+
+    path: Path
+    received_at: datetime
+    message: EmailMessage
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return str(part.get_content()) if part is not None else ""
+
+    @property
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))
+        return str(part.get_content()) if part is not None else ""
+
+
+def read_mailbox(mailbox_dir: Path, *, limit: int | None = None) -> list[MailboxEntry]:
+    """The stored messages, newest first."""
+    if not mailbox_dir.is_dir():
+        return []
+    # The names start with a UTC timestamp, so name order is arrival order.
+    paths = sorted(mailbox_dir.glob("*.eml"), reverse=True)[:limit]
+    entries = []
+    for path in paths:
+        message = parse_message(path.read_bytes())
+        entries.append(MailboxEntry(path, _received_at(path), message))
+    return entries
+
+
+def _received_at(path: Path) -> datetime:
+    try:
+        return datetime.strptime(path.name.split("-")[0], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+    except ValueError:  # a file dropped in by hand
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
