@@ -74,6 +74,18 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_demo_pilot(settings: Settings, args: argparse.Namespace) -> None:
+    from cli.seed_pilots import submit_example_pilot
+
+    try:
+        pilot_id = asyncio.run(submit_example_pilot(settings, args.town))
+    except ValueError as error:
+        raise SystemExit(f"pilotflow demo-pilot: {error}") from None
+    ui = settings.effective_temporal_ui_url
+    print(f"pilot-{pilot_id} submitted by the officer of {args.town}")
+    print(f"watch it: {ui}/namespaces/{settings.temporal_namespace}/workflows/pilot-{pilot_id}")
+
+
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     from cli.dev import run_dev
 
@@ -124,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = add("seed", cmd_seed, "seed the demo region (needs the server and a worker for pilots)")
     seed.add_argument("--reference-only", action="store_true", help="towns, companies, users only")
     seed.add_argument("--quiet", action="store_true", help="do not print the demo credentials")
+    demo_pilot = add("demo-pilot", cmd_demo_pilot, "submit one example pilot as a demo officer")
+    demo_pilot.add_argument("--town", default="Lille", help="a demo town (default: Lille)")
     dev = add("dev", cmd_dev, "start the whole stack on this machine; Ctrl-C stops it")
     dev.add_argument("--no-seed", action="store_true", help="do not seed the demo region")
     return parser

@@ -254,3 +254,28 @@ async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
     if not ok:
         print("some demo pilots are missing: is `pilotflow worker` running?", flush=True)
     return ok
+
+
+async def submit_example_pilot(settings: Settings, town: str) -> str:
+    """Submit one new pilot as the demo officer of `town`: what a newcomer tries first."""
+    from temporalio.client import Client
+
+    from cli.seed import seed_reference_data
+    from core.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        region = await seed_reference_data(create_sessionmaker(engine), settings)
+    finally:
+        await engine.dispose()
+    if town not in region.towns:
+        raise ValueError(f"no demo town {town!r}: one of {', '.join(region.towns)}")
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    d = Demo(client, settings, region)
+    kpi = Kpi("Bancs connectés utilisés par jour", "utilisations", 0, 200)
+    proposal = _proposal(
+        "Bancs connectés et ombragés sur les places",
+        "Des bancs solaires qui rechargent les téléphones et mesurent la fréquentation.",
+        "efficient-city", ["energy", "iot", "open-data"], 12000, kpi, start_in_days=30,
+    )  # fmt: skip
+    return await d.submit(town, proposal)

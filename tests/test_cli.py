@@ -23,7 +23,7 @@ from cli.temporal_server import SEARCH_ATTRIBUTES, server_command, wait_until_re
 from core.settings import Settings
 from tests.conftest import TEMPORAL_CLI
 
-SUBCOMMANDS = {"server", "worker", "api", "smtp-sink", "migrate", "seed", "dev"}
+SUBCOMMANDS = {"server", "worker", "api", "smtp-sink", "migrate", "seed", "demo-pilot", "dev"}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
