@@ -3,6 +3,8 @@
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
@@ -45,12 +47,14 @@ def unsubscribe_url(settings: Settings, company_id: str) -> str:
     return f"{settings.effective_public_url}/unsubscribe/{sign(company_id, settings.secret_key)}"
 
 
-def _clean_address(address: str | None) -> str | None:
-    """A lowercased bare address, or None for anything that could smuggle a header."""
+def clean_address(address: str | None) -> str | None:
+    """The lowercased bare address, or None if it is not one plain ASCII addr-spec."""
     address = (address or "").strip().lower()
-    if "@" not in address or any(c.isspace() or ord(c) < 32 for c in address):
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError, HeaderParseError):  # what the email package raises
         return None
-    return address
+    return address if address.isascii() and parsed.addr_spec == address else None
 
 
 async def resolve_recipients(
@@ -86,8 +90,10 @@ async def resolve_recipients(
             raise ValueError(f"unknown audience {audience!r}")
     unique: dict[str, Recipient] = {}
     for recipient in found:
-        address = _clean_address(recipient.address)
-        if address and address not in unique:
+        address = clean_address(recipient.address)
+        if address is None:
+            activity.logger.warning("Not an email address, not written to: %r", recipient.address)
+        elif address not in unique:
             recipient.address = address
             unique[address] = recipient
     return list(unique.values())
@@ -217,7 +223,7 @@ class NotificationActivities:
         """Send the rows over one SMTP connection, recording each outcome; count those sent."""
         settings = self.settings
         smtp = aiosmtplib.SMTP(
-            hostname=settings.smtp_host or "127.0.0.1",
+            hostname=settings.effective_smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username,
             password=settings.smtp_password,
@@ -233,6 +239,9 @@ class NotificationActivities:
         try:
             for row in rows:
                 sent += await self._send_one(smtp, row, recipients[row.idempotency_key])
+                if activity.in_activity():
+                    # A long audience outlives a silent attempt: show progress, hear cancellation.
+                    activity.heartbeat(sent)
             await smtp.quit()
         finally:
             smtp.close()
@@ -257,7 +266,8 @@ class NotificationActivities:
                 activity.logger.warning("Recipient %s refused: %s", row.to_address, error)
                 return False
             raise EmailDeliveryError(f"SMTP refused {row.to_address} for now: {error}") from error
-        except (aiosmtplib.SMTPException, OSError) as error:
+        except (aiosmtplib.SMTPException, OSError, ValueError) as error:
+            # ValueError: aiosmtplib refused the sender address, a setting an operator can fix.
             await self._mark_failed([row], error)
             raise EmailDeliveryError(f"SMTP delivery failed: {error}") from error
         await self._mark_sent(row)

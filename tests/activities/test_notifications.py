@@ -14,6 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.notifications import (
     EmailDeliveryError,
     NotificationActivities,
+    clean_address,
     message_id_for,
 )
 from cli.smtp_sink import SmtpSink
@@ -356,3 +357,20 @@ def test_signed_tokens_refuse_tampering() -> None:
     assert verify(token, SECRET, purpose="login") is None
     assert verify(token.replace(REGION.lumina, REGION.solo), SECRET) is None
     assert verify("garbage", SECRET) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Jean@Solo.example", "jean@solo.example"),
+        (" officer@roubaix.example ", "officer@roubaix.example"),
+        ("x@y.example\r\nBcc: evil@x", None),
+        ("a@b.example, evil@x", None),
+        ("two words@b.example", None),
+        ("élise@lille.example", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_plain_addresses_are_written_to(given: str | None, expected: str | None) -> None:
+    assert clean_address(given) == expected
