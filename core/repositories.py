@@ -26,7 +26,9 @@ class Repository(Generic[M]):
         return await self.session.get(self.model, key)
 
     async def all(self) -> Sequence[M]:
-        result = await self.session.execute(select(self.model).order_by(self.order, self.key))
+        # Class access: a mapped attribute read through an instance would try to load a value.
+        cls = type(self)
+        result = await self.session.execute(select(self.model).order_by(cls.order, cls.key))
         return result.scalars().all()
 
     async def add(self, row: M) -> M:
@@ -42,9 +44,9 @@ class Repository(Generic[M]):
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return []
-        found = set(
-            (await self.session.execute(select(self.key).where(self.key.in_(wanted)))).scalars()
-        )
+        column = type(self).key
+        result = await self.session.execute(select(column).where(column.in_(wanted)))
+        found = set(result.scalars())
         return [key for key in wanted if key not in found]
 
     async def _one_where(self, column: InstrumentedAttribute[Any], value: Any) -> M | None:

@@ -162,6 +162,12 @@ async def _database_unavailable(_request: Request, error: Exception) -> JSONResp
     return _response(Unavailable("the database cannot be reached"))
 
 
+async def _connection_error(_request: Request, error: Exception) -> JSONResponse:
+    # Drivers report a refused or timed-out connection as a bare OSError (asyncpg does).
+    logger.warning("backing service unreachable: %r", error)
+    return _response(Unavailable("a backing service cannot be reached"))
+
+
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return JSONResponse({"detail": "internal server error"}, status_code=500)
@@ -176,5 +182,6 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
+    app.add_exception_handler(OSError, _connection_error)
     # Only real bugs reach this one; after answering, Starlette re-raises it to the server.
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,104 @@
+"""One place maps errors to HTTP: domain errors, Temporal refusals, database races, bugs."""
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from core.models import Town
+from service.deps import SessionDep
+from service.errors import Conflict, from_temporal
+
+
+def update_refused(kind: str, message: str = "why not") -> WorkflowUpdateFailedError:
+    return WorkflowUpdateFailedError(ApplicationError(message, type=kind, non_retryable=True))
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (update_refused("role"), 403),
+        (update_refused("hidden"), 404),
+        (update_refused("stage"), 409),
+        (update_refused("invalid"), 422),
+        (RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b""), 404),
+        (RPCError("down", RPCStatusCode.UNAVAILABLE, b""), 503),
+    ],
+)
+def test_temporal_errors_map_to_statuses(error: Exception, status: int) -> None:
+    mapped = from_temporal(error)
+    assert mapped is not None
+    assert mapped.status_code == status
+
+
+def test_other_temporal_failures_are_not_mapped() -> None:
+    assert from_temporal(update_refused("boom")) is None
+    assert from_temporal(WorkflowUpdateFailedError(RuntimeError("x"))) is None
+    assert from_temporal(RPCError("bad", RPCStatusCode.INTERNAL, b"")) is None
+
+
+@pytest.fixture
+def raising_client(app: FastAPI) -> AsyncClient:
+    """A client that sees the 500 response instead of the re-raised bug."""
+    errors = {
+        "stage": update_refused("stage", "cannot review a pilot in stage 'matching'"),
+        "invalid": update_refused("invalid", "no such partner"),
+        "missing": RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b""),
+        "race": IntegrityError("INSERT", {}, Exception("unique")),
+        "bug": RuntimeError("a real bug"),
+    }
+
+    @app.get("/test/raise/{name}")
+    async def raise_it(name: str) -> None:
+        raise errors[name]
+
+    transport = ASGITransport(app, raise_app_exceptions=False)
+    return AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "detail"),
+    [
+        ("stage", 409, "cannot review a pilot in stage 'matching'"),
+        ("invalid", 422, [{"type": "value_error", "loc": ["body"], "msg": "no such partner"}]),
+        ("missing", 404, "no such pilot"),
+        ("race", 409, "this conflicts with existing data"),
+        ("bug", 500, "internal server error"),
+    ],
+)
+async def test_errors_become_json(
+    raising_client: AsyncClient, name: str, status: int, detail: object
+) -> None:
+    async with raising_client:
+        response = await raising_client.get(f"/test/raise/{name}")
+    assert response.status_code == status
+    assert response.json() == {"detail": detail}
+
+
+async def test_session_commits_only_on_success(app: FastAPI, client: AsyncClient) -> None:
+    @app.post("/test/towns/{name}")
+    async def add_town(*, name: str, fail: bool = False, session: SessionDep) -> None:
+        session.add(Town(name=name))
+        await session.flush()
+        if fail:
+            raise Conflict("changed my mind")
+
+    assert (await client.post("/test/towns/Kept")).status_code == 200
+    assert (await client.post("/test/towns/Dropped?fail=true")).status_code == 409
+    async with app.state.sessions() as session:
+        names = (await session.execute(select(Town.name))).scalars().all()
+    assert names == ["Kept"]
+
+
+async def test_a_failed_commit_is_an_error_response(app: FastAPI, client: AsyncClient) -> None:
+    @app.post("/test/unflushed/{name}")
+    async def add_unflushed(*, name: str, session: SessionDep) -> dict[str, str]:
+        session.add(Town(name=name))  # no flush: the unique violation comes at commit
+        return {"status": "created"}
+
+    assert (await client.post("/test/unflushed/Twice")).status_code == 200
+    assert (await client.post("/test/unflushed/Twice")).status_code == 409

@@ -1,0 +1,68 @@
+"""The OpenAPI document describes every route, its body and its error responses."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from httpx import AsyncClient
+
+ADMIN_ONLY = {
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/users"),
+    ("get", "/api/v1/users/{user_id}"),
+    ("patch", "/api/v1/users/{user_id}"),
+    ("post", "/api/v1/themes"),
+    ("patch", "/api/v1/themes/{code}"),
+    ("post", "/api/v1/towns"),
+    ("post", "/api/v1/companies"),
+}
+CONFLICTS = {("post", "/api/v1/users"), ("post", "/api/v1/themes"), ("post", "/api/v1/towns")}
+
+
+async def operations(client: AsyncClient) -> dict[tuple[str, str], dict[str, Any]]:
+    document = (await client.get("/openapi.json")).json()
+    return {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+async def test_every_route_is_described(app: FastAPI, client: AsyncClient) -> None:
+    described = await operations(client)
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            for method in route.methods:
+                assert (method.lower(), route.path) in described
+
+
+async def test_error_responses_are_declared(client: AsyncClient) -> None:
+    described = await operations(client)
+    for (method, path), operation in described.items():
+        codes = set(operation["responses"])
+        if path.startswith("/api/v1"):
+            assert "401" in codes, (method, path)
+        if path.startswith("/api/v1") and path != "/api/v1/auth/token":
+            assert operation.get("security") == [{"HTTPBearer": []}], (method, path)
+        if (method, path) in ADMIN_ONLY or path.startswith("/api/v1/companies"):
+            assert "403" in codes, (method, path)
+        if "{" in path:
+            assert {"404", "422"} <= codes, (method, path)
+        if "requestBody" in operation:
+            assert "422" in codes, (method, path)
+        if (method, path) in CONFLICTS:
+            assert "409" in codes, (method, path)
+    assert "503" in described[("get", "/readyz")]["responses"]
+
+
+async def test_errors_have_a_schema(client: AsyncClient) -> None:
+    described = await operations(client)
+    me = described[("get", "/api/v1/me")]["responses"]["401"]
+    assert me["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorMessage"
+    }
+    created = described[("post", "/api/v1/users")]
+    assert created["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/UserCreate"
+    }
+    assert "201" in created["responses"]
