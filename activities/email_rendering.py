@@ -154,14 +154,18 @@ class EmailRenderer:
         html = self.env.get_template(f"{locale}/{template}.html").render(values)
         return RenderedEmail(subject, text, html)
 
-    def _local(self, value: date) -> date:
+    def _local(self, value: date | str) -> date:
+        """A date as it is, a datetime in the region's time zone."""
+        if isinstance(value, str):
+            # Temporal's JSON converter hands `date` fields over as ISO strings.
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         if isinstance(value, datetime):
             aware = value if value.tzinfo else value.replace(tzinfo=UTC)
             return aware.astimezone(self._zone)
         return value
 
     @pass_context
-    def _format_date(self, context: Context, value: date | None) -> str:
+    def _format_date(self, context: Context, value: date | str | None) -> str:
         """`1er avril 2025`, `1 April 2025`."""
         if value is None:
             return ""
@@ -172,13 +176,14 @@ class EmailRenderer:
         return f"{number} {month} {day.year}"
 
     @pass_context
-    def _format_datetime(self, context: Context, value: datetime | None) -> str:
+    def _format_datetime(self, context: Context, value: datetime | str | None) -> str:
         """`1er avril 2025 à 9h30`, `1 April 2025 at 09:30`."""
         if value is None:
             return ""
         moment = self._local(value)
-        assert isinstance(moment, datetime)
         day = self._format_date(context, moment)
+        if not isinstance(moment, datetime):
+            return day
         if context.get("locale", DEFAULT_LOCALE) == "fr":
             return f"{day} à {moment.hour}h{moment.minute:02d}"
         return f"{day} at {moment:%H:%M}"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
+from temporalio.converter import DataConverter
 
 from activities.email_rendering import (
     NOTIFICATION_TEMPLATES,
@@ -105,6 +106,18 @@ def test_every_template_renders_subject_text_and_html(
         assert ("https://pilotflow.example/unsubscribe/tok" in html) == bool(company_id)
         greeting = "Bonjour Alice Martin," if locale == "fr" else "Hello Alice Martin,"
         assert text.startswith(greeting)
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("template", sorted(SPEC_TEMPLATES))
+def test_templates_render_the_state_as_it_arrives_through_temporal(
+    renderer: EmailRenderer, template: str, locale: str
+) -> None:
+    """Temporal's JSON converter gives `date` fields back as ISO strings."""
+    converter = DataConverter.default.payload_converter
+    [pilot] = converter.from_payloads(converter.to_payloads([sample_pilot_state()]), [PilotState])
+    direct = render(renderer, template, locale)
+    assert render(renderer, template, locale, pilot=pilot) == direct
 
 
 @pytest.mark.parametrize("locale", ["fr", "en"])
