@@ -1,5 +1,6 @@
 """The send_notification activity: resolve recipients, record the outbox, deliver by SMTP."""
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -242,7 +243,8 @@ class NotificationActivities:
                 if activity.in_activity():
                     # A long audience outlives a silent attempt: show progress, hear cancellation.
                     activity.heartbeat(sent)
-            await smtp.quit()
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()  # everything is recorded; a rude goodbye changes nothing
         finally:
             smtp.close()
         return sent
