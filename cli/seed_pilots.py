@@ -62,9 +62,14 @@ class Demo:
         return await start_pilot(self.client, self.settings, full, actor)
 
     async def update(self, pilot_id: str, name: str, request: Any) -> PilotState:
+        from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+
         handle = self.client.get_workflow_handle(f"pilot-{pilot_id}")
         call = handle.execute_update(name, request, result_type=PilotState)
-        return await asyncio.wait_for(call, UPDATE_TIMEOUT)
+        try:
+            return await asyncio.wait_for(call, UPDATE_TIMEOUT)
+        except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+            raise TimeoutError(f"update {name} of pilot-{pilot_id} got no answer") from error
 
     async def invited(self, pilot_id: str, preferred: str) -> str:
         """Wait for the matching round's invitations; the preferred company if it is invited."""
@@ -226,6 +231,25 @@ SCENARIOS: dict[str, Callable[[Demo], Awaitable[str]]] = {
 }
 
 
+async def worker_polls(client: Any, settings: Settings, *, seconds: float = 20.0) -> bool:
+    """Whether a worker polls the pilots' task queue, waiting a little for one starting up."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    request = DescribeTaskQueueRequest(
+        namespace=settings.temporal_namespace,
+        task_queue=TaskQueue(name=settings.temporal_task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    deadline = time.monotonic() + seconds
+    while True:
+        response = await client.workflow_service.describe_task_queue(request)
+        if response.pollers or time.monotonic() > deadline:
+            return bool(response.pollers)
+        await asyncio.sleep(0.5)
+
+
 async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
     """Start every demo scenario; True if all of them reached their stage."""
     from temporalio.client import Client
@@ -241,11 +265,22 @@ async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
             flush=True,
         )
         return False
+    if not await worker_polls(client, settings):
+        print(
+            f"demo pilots skipped: no worker polls the task queue "
+            f"'{settings.temporal_task_queue}'; the reference data is in place",
+            flush=True,
+        )
+        return False
     d = Demo(client, settings, region)
     ok = True
     for stage, scenario in SCENARIOS.items():
         try:
             pilot_id = await scenario(d)
+        except TimeoutError:
+            ok = False
+            print(f"demo pilot '{stage}' got no answer in {UPDATE_TIMEOUT:.0f}s", flush=True)
+            break  # no worker: the next scenarios would wait as long for nothing
         except Exception as error:
             ok = False
             print(f"demo pilot '{stage}' failed: {type(error).__name__}: {error}", flush=True)

@@ -41,13 +41,19 @@ def pilotflow_env(data_dir: Path, **settings: str) -> dict[str, str]:
 
 
 @contextmanager
-def pilotflow(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """`pilotflow <args>` in the background, stopped by SIGTERM (then SIGKILL) at the end."""
+def pilotflow(
+    *args: str, env: dict[str, str], log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`pilotflow <args>` in the background, stopped by SIGTERM (then SIGKILL) at the end.
+
+    Its output is a pipe to read, or goes to `log` for a chatty process nobody reads.
+    """
+    output = log.open("wb") if log else subprocess.PIPE
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", *args],
         env=env,
         cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
     )
     try:
@@ -60,8 +66,10 @@ def pilotflow(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[byte
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        assert process.stdout is not None
-        process.stdout.close()
+        if process.stdout is not None:
+            process.stdout.close()
+        if log:
+            output.close()  # type: ignore[union-attr]
 
 
 def wait_for_port(port: int, seconds: float = 15) -> None:
