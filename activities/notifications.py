@@ -156,7 +156,9 @@ class NotificationActivities:
             )
         pending = [row for row in rows if row.status != "sent"]
         sent = await self._deliver(pending, recipients) if pending else 0
-        return NotificationResult(sent=sent, skipped=len(rows) - len(pending))
+        return NotificationResult(
+            sent=sent, skipped=len(rows) - len(pending), failed=len(pending) - sent
+        )
 
     async def _record_outbox(self, request: NotificationRequest) -> dict[str, Recipient]:
         """Render and insert the messages not yet in the outbox; return every recipient by key."""

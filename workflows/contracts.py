@@ -251,4 +251,5 @@ class NotificationRequest:
 @dataclass
 class NotificationResult:
     sent: int
-    skipped: int = 0
+    skipped: int = 0  # already sent by an earlier attempt
+    failed: int = 0  # refused for good by the recipient's server; kept in the outbox

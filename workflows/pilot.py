@@ -531,7 +531,9 @@ class PilotWorkflow:
             await workflow.execute_activity(
                 "send_notification",
                 request,
-                start_to_close_timeout=timedelta(minutes=2),
+                # A large audience takes a while; the activity heartbeats after each message.
+                start_to_close_timeout=timedelta(minutes=10),
+                heartbeat_timeout=timedelta(seconds=30),
                 retry_policy=EMAIL_RETRY,
             )
         except ActivityError as error:
