@@ -6,7 +6,7 @@ from temporalio import activity
 
 from core.db import insert_or_ignore, transaction
 from core.models import AuditEvent, Candidate, Pilot
-from core.pilot_state import state_to_json
+from core.pilot_state import apply_state
 from workflows.contracts import PilotState, TransitionRecord
 
 
@@ -44,33 +44,8 @@ class ReadModelActivities:
                 )
                 session.add(pilot)
             if pilot.version < record.seq:
-                _apply(pilot, state, record.seq)
+                apply_state(pilot, state, record.seq)
                 await _replace_candidates(session, state)
-
-
-def _apply(pilot: Pilot, state: PilotState, seq: int) -> None:
-    proposal = state.proposal
-    pilot.town_id = state.town_id
-    pilot.title = proposal.title
-    pilot.summary = proposal.summary
-    pilot.theme = proposal.theme
-    pilot.needs = list(proposal.needs)
-    pilot.budget_eur = proposal.budget_eur
-    pilot.desired_start = proposal.start_date
-    pilot.duration_days = proposal.duration_days
-    pilot.kpis = state_to_json(state)["proposal"]["kpis"]
-    pilot.stage = state.stage
-    pilot.outcome = state.outcome
-    pilot.round = state.round
-    pilot.partner_company_id = state.partner_company_id
-    pilot.trial_start = state.trial_start
-    pilot.trial_end = state.trial_end
-    pilot.deadline = state.deadline
-    pilot.waiting_on = state.waiting_on
-    pilot.parent_id = state.parent_id
-    pilot.updated_at = state.updated_at
-    pilot.version = seq
-    pilot.state = state_to_json(state)
 
 
 async def _replace_candidates(session: AsyncSession, state: PilotState) -> None:

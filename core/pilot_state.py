@@ -7,6 +7,7 @@ from typing import Any
 
 from temporalio.converter import value_to_type
 
+from core.models import Pilot
 from workflows.contracts import PilotState
 
 
@@ -22,3 +23,29 @@ def state_to_json(state: PilotState) -> dict[str, Any]:
 
 def state_from_json(data: dict[str, Any]) -> PilotState:
     return value_to_type(PilotState, data)
+
+
+def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
+    """Copy the workflow's state into its read-model row, as of audit entry `seq`."""
+    proposal = state.proposal
+    pilot.town_id = state.town_id
+    pilot.title = proposal.title
+    pilot.summary = proposal.summary
+    pilot.theme = proposal.theme
+    pilot.needs = list(proposal.needs)
+    pilot.budget_eur = proposal.budget_eur
+    pilot.desired_start = proposal.start_date
+    pilot.duration_days = proposal.duration_days
+    pilot.kpis = state_to_json(state)["proposal"]["kpis"]
+    pilot.stage = state.stage
+    pilot.outcome = state.outcome
+    pilot.round = state.round
+    pilot.partner_company_id = state.partner_company_id
+    pilot.trial_start = state.trial_start
+    pilot.trial_end = state.trial_end
+    pilot.deadline = state.deadline
+    pilot.waiting_on = state.waiting_on
+    pilot.parent_id = state.parent_id
+    pilot.updated_at = state.updated_at
+    pilot.version = seq
+    pilot.state = state_to_json(state)
