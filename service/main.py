@@ -13,7 +13,18 @@ from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
 from service.errors import register_error_handlers
-from service.routes import auth, companies, health, themes, towns, users
+from service.routes import (
+    admin,
+    auth,
+    companies,
+    health,
+    pilot_actions,
+    pilot_history,
+    pilots,
+    themes,
+    towns,
+    users,
+)
 from service.temporal import TemporalConnector
 
 logger = logging.getLogger(__name__)
@@ -22,7 +33,18 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
 BOOTSTRAP_TIMEOUT_SECONDS = 10.0
 BOOTSTRAP_RETRY_SECONDS = 5.0
-ROUTERS = (health.router, auth.router, users.router, themes.router, towns.router, companies.router)
+ROUTERS = (
+    health.router,
+    auth.router,
+    users.router,
+    themes.router,
+    towns.router,
+    companies.router,
+    pilots.router,
+    pilot_actions.router,
+    pilot_history.router,
+    admin.router,
+)
 
 
 @asynccontextmanager

@@ -1,18 +1,36 @@
-"""Starting pilots and acting on them through their workflows."""
+"""Starting pilots and acting on them through their workflows; the read model answers reads."""
 
+import contextlib
 import uuid
+from datetime import UTC, date, datetime
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from core.models import Pilot, Theme, User
+from core.pilot_repository import PilotRepository
+from core.pilot_state import apply_state, state_from_json
 from core.settings import Settings
+from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.schemas.pilots import CandidatePublic, KpiPublic, PilotCreate, PilotPublic, PilotUpdate
 from workflows import search_attributes
-from workflows.contracts import Actor, LifecycleRules, PilotInput, Proposal
+from workflows.contracts import Actor, Kpi, LifecycleRules, PilotInput, PilotState, Proposal
 from workflows.pilot import PilotWorkflow
-from workflows.stages import Stage
+from workflows.stages import END_STAGES, Action, RefusalKind, Role, Stage, allowed_actions, refusal
+
+# Pilot ids made from an Idempotency-Key: the same key always names the same workflow.
+IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0e7c52-3a8e-4c1e-9d55-6f1f1c0c2a10")
 
 
 def workflow_id(pilot_id: str) -> str:
     return f"pilot-{pilot_id}"
+
+
+def actor_of(user: User) -> Actor:
+    """The workflow's view of a user: who acts, for the stage machine and the audit trail."""
+    return Actor(role=user.role, user_id=user.id, town_id=user.town_id, company_id=user.company_id)
 
 
 def lifecycle_rules(settings: Settings) -> LifecycleRules:
@@ -61,3 +79,145 @@ async def start_pilot(
         ),
     )
     return pilot_id
+
+
+def proposal_from(body: PilotCreate, town_id: str) -> Proposal:
+    return Proposal(
+        town_id=town_id,
+        title=body.title,
+        summary=body.summary,
+        theme=body.theme,
+        needs=list(body.needs),
+        budget_eur=body.budget_eur,
+        desired_start=body.desired_start.isoformat(),
+        duration_days=body.duration_days,
+        kpis=[Kpi(k.name, k.unit, k.baseline, k.target) for k in body.kpis],
+    )
+
+
+def amended(proposal: Proposal, changes: PilotUpdate) -> Proposal:
+    """The proposal with the fields the officer sent replaced."""
+    fields = changes.model_dump(exclude_unset=True)
+    if "kpis" in fields:
+        fields["kpis"] = [Kpi(**k) for k in fields["kpis"]]
+    if "desired_start" in fields:
+        fields["desired_start"] = fields["desired_start"].isoformat()
+    return Proposal(**{**proposal.__dict__, **fields})
+
+
+async def create_pilot(
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    user: User,
+    proposal: Proposal,
+    *,
+    idempotency_key: str | None = None,
+    parent_id: str | None = None,
+    preferred_company_id: str | None = None,
+) -> Pilot:
+    """Record the pilot, then start its workflow; a repeated Idempotency-Key returns the first."""
+    repository = PilotRepository(session)
+    if idempotency_key:
+        existing = await repository.by_idempotency_key(user, idempotency_key)
+        if existing is not None:
+            return existing
+    if await session.get(Theme, proposal.theme) is None:
+        raise Invalid(f"no theme '{proposal.theme}'", loc=("body", "theme"))
+    if idempotency_key:
+        pilot_id = uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{user.id}:{idempotency_key}").hex
+    else:
+        pilot_id = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    state = PilotState(pilot_id, proposal.town_id, proposal, Stage.SUBMITTED, now, now)
+    state.parent_id = parent_id
+    pilot = Pilot(
+        id=pilot_id,
+        workflow_id=workflow_id(pilot_id),
+        created_at=now,
+        created_by=user.id,
+        idempotency_key=idempotency_key,
+    )
+    apply_state(pilot, state, 0)
+    session.add(pilot)
+    await session.flush()
+    # A retry after a commit that was lost finds the workflow it wants already started.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await start_pilot(
+            client,
+            settings,
+            proposal,
+            actor_of(user),
+            parent_id=parent_id,
+            preferred_company_id=preferred_company_id,
+            pilot_id=pilot_id,
+        )
+    return pilot
+
+
+def to_public(state: PilotState, user: User) -> PilotPublic:
+    """The pilot as this user may see it, with what this user may do now."""
+    candidates = state.candidates
+    if user.role == Role.COMPANY:
+        candidates = [c for c in candidates if c.company_id == user.company_id]
+    proposal = state.proposal
+    return PilotPublic(
+        id=state.pilot_id,
+        town_id=state.town_id,
+        title=proposal.title,
+        summary=proposal.summary,
+        theme=proposal.theme,
+        needs=list(proposal.needs),
+        budget_eur=proposal.budget_eur,
+        desired_start=date.fromisoformat(proposal.desired_start),
+        duration_days=proposal.duration_days,
+        kpis=[KpiPublic.model_validate(k.__dict__) for k in proposal.kpis],
+        stage=state.stage,
+        outcome=state.outcome,  # type: ignore[arg-type]
+        round=state.round,
+        candidates=[CandidatePublic.model_validate(c.__dict__) for c in candidates],
+        partner_company_id=state.partner_company_id,
+        trial_start=state.trial_start,
+        trial_end=state.trial_end,
+        deadline=state.deadline,
+        waiting_on=state.waiting_on,
+        allowed_actions=allowed_actions(state, actor_of(user)),
+        parent_id=state.parent_id,
+        created_at=state.created_at,
+        updated_at=state.updated_at,
+    )
+
+
+def pilot_state(pilot: Pilot) -> PilotState:
+    return state_from_json(pilot.state)
+
+
+def check_may(pilot: Pilot, user: User, action: Action) -> PilotState:
+    """Refuse at once what the role or the caller's objects rule out (403/404) or an ended pilot.
+
+    Everything else about the stage is the workflow's to decide: it answers 409 with why.
+    """
+    state = pilot_state(pilot)
+    refused = refusal(state, action, actor_of(user))
+    if refused is not None and refused.kind == RefusalKind.ROLE:
+        raise Forbidden(refused.reason)
+    if refused is not None and refused.kind == RefusalKind.HIDDEN:
+        raise NotFound("no such pilot")
+    if state.stage in END_STAGES and action != Action.REPLICATE:
+        raise Conflict(f"the pilot has ended ({state.stage}): it takes no more actions")
+    return state
+
+
+async def run_update(client: Client, pilot_id: str, update: Any, request: Any) -> PilotState:
+    """Send an Update and wait for the workflow's answer: the new state, or its refusal."""
+    handle = client.get_workflow_handle_for(PilotWorkflow.run, workflow_id(pilot_id))
+    state: PilotState = await handle.execute_update(update, request)
+    return state
+
+
+async def visible_pilot(session: AsyncSession, user: User, pilot_id: str) -> Pilot:
+    """The pilot if this user may see it; 404 whether it is missing or hidden."""
+    pilot = await PilotRepository(session).get_visible(user, pilot_id)
+    if pilot is None:
+        raise NotFound("no such pilot")
+    return pilot

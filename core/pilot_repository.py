@@ -1,0 +1,133 @@
+"""Read-model queries on pilots: who may see what, filters, search, cursor pages, counts."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import AuditEvent, Candidate, Notification, Pilot, User
+from workflows.stages import END_STAGES, Role, Stage
+
+
+class BadCursor(ValueError):
+    """A cursor this service did not hand out."""
+
+
+@dataclass(frozen=True)
+class PilotFilters:
+    stage: str | None = None
+    theme: str | None = None
+    town_id: str | None = None
+    q: str | None = None
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """The pilots this user may see: all, its town's and generalized ones, or its invitations."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.TOWN_OFFICER:
+        offered = and_(Pilot.stage == Stage.CLOSED, Pilot.outcome == "generalize")
+        return or_(Pilot.town_id == user.town_id, offered)
+    if user.role == Role.COMPANY:
+        invited = (Candidate.pilot_id == Pilot.id) & (Candidate.company_id == user.company_id)
+        return exists().where(invited)
+    return false()
+
+
+def encode_cursor(pilot: Pilot) -> str:
+    raw = f"{pilot.created_at.isoformat()}|{pilot.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at, pilot_id = raw.split("|", 1)
+        return datetime.fromisoformat(created_at), pilot_id
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise BadCursor("not a cursor from this list") from error
+
+
+class PilotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_visible(self, user: User, pilot_id: str) -> Pilot | None:
+        return await self.session.scalar(
+            select(Pilot).where(Pilot.id == pilot_id, visible_to(user))
+        )
+
+    async def by_idempotency_key(self, user: User, key: str) -> Pilot | None:
+        return await self.session.scalar(
+            select(Pilot).where(Pilot.created_by == user.id, Pilot.idempotency_key == key)
+        )
+
+    async def page(
+        self, user: User, filters: PilotFilters, *, limit: int, cursor: str | None
+    ) -> tuple[list[Pilot], str | None]:
+        """Newest first; the cursor names the last row of the previous page."""
+        query = select(Pilot).where(visible_to(user))
+        if filters.stage:
+            query = query.where(Pilot.stage == filters.stage)
+        if filters.theme:
+            query = query.where(Pilot.theme == filters.theme)
+        if filters.town_id:
+            query = query.where(Pilot.town_id == filters.town_id)
+        if filters.q:
+            pattern = "%" + _escape_like(filters.q.strip()) + "%"
+            query = query.where(
+                or_(
+                    Pilot.title.ilike(pattern, escape="\\"),
+                    Pilot.summary.ilike(pattern, escape="\\"),
+                )
+            )
+        if cursor:
+            created_at, pilot_id = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    Pilot.created_at < created_at,
+                    and_(Pilot.created_at == created_at, Pilot.id < pilot_id),
+                )
+            )
+        query = query.order_by(Pilot.created_at.desc(), Pilot.id.desc()).limit(limit + 1)
+        rows = list(await self.session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+    async def audit_trail(self, pilot_id: str) -> list[AuditEvent]:
+        rows = await self.session.scalars(
+            select(AuditEvent).where(AuditEvent.pilot_id == pilot_id).order_by(AuditEvent.seq)
+        )
+        return list(rows)
+
+    async def notifications(self, pilot_id: str) -> list[Notification]:
+        rows = await self.session.scalars(
+            select(Notification)
+            .where(Notification.pilot_id == pilot_id)
+            .order_by(Notification.created_at, Notification.to_address)
+        )
+        return list(rows)
+
+    async def counts_by(self, column: str) -> dict[str, int]:
+        attribute = getattr(Pilot, column)
+        rows = await self.session.execute(
+            select(attribute, func.count()).group_by(attribute).order_by(attribute)
+        )
+        return {str(key): int(count) for key, count in rows}
+
+    async def open_pilots(self) -> list[Pilot]:
+        """Pilots not yet in an end stage, the longest-waiting first."""
+        rows = await self.session.scalars(
+            select(Pilot)
+            .where(Pilot.stage.not_in([str(s) for s in END_STAGES]))
+            .order_by(Pilot.updated_at, Pilot.id)
+        )
+        return list(rows)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
