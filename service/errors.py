@@ -6,11 +6,15 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -151,6 +155,27 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 400:
+        # FastAPI's answer to a body it cannot decode; API.md promises 422 for a bad body.
+        return _response(Invalid(str(error.detail)))
+    if error.status_code == 405:
+        # Starlette names only the first matching route's methods; a path has several routes.
+        headers = dict(error.headers or {}) | {"Allow": ", ".join(_allowed_methods(request))}
+        error = HTTPException(405, error.detail, headers=headers)
+    return await http_exception_handler(request, error)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
     # A unique constraint lost a race with a concurrent request that checked first.
     logger.info("integrity error mapped to 409: %s", error)
@@ -177,6 +202,7 @@ def register_error_handlers(app: FastAPI) -> None:
     """Install the one mapping from errors to HTTP responses."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     for temporal_error in (WorkflowUpdateFailedError, RPCError, RPCTimeoutOrCancelledError):
         app.add_exception_handler(temporal_error, _temporal_error)
     app.add_exception_handler(IntegrityError, _integrity_error)

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from service.schemas.common import (
@@ -73,8 +73,8 @@ class CompanyUpdate(Patch):
     areas: Ids | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
     locale: Locale | SkipJsonSchema[None] = None
-    unsubscribed: bool | SkipJsonSchema[None] = None
-    active: bool | SkipJsonSchema[None] = None
+    unsubscribed: StrictBool | SkipJsonSchema[None] = None
+    active: StrictBool | SkipJsonSchema[None] = None
 
 
 class CompanyPublic(BaseModel):

@@ -2,7 +2,7 @@
 
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from service.schemas.common import (
@@ -45,8 +45,8 @@ class UserUpdate(Patch):
     name: OptionalName | SkipJsonSchema[None] = None
     locale: Locale | SkipJsonSchema[None] = None
     password: Password | SkipJsonSchema[None] = None
-    active: bool | SkipJsonSchema[None] = None
-    receives_offers: bool | SkipJsonSchema[None] = None
+    active: StrictBool | SkipJsonSchema[None] = None
+    receives_offers: StrictBool | SkipJsonSchema[None] = None
 
 
 class MeUpdate(Patch):
@@ -54,7 +54,7 @@ class MeUpdate(Patch):
 
     name: OptionalName | SkipJsonSchema[None] = None
     locale: Locale | SkipJsonSchema[None] = None
-    receives_offers: bool | SkipJsonSchema[None] = None
+    receives_offers: StrictBool | SkipJsonSchema[None] = None
     password: Password | SkipJsonSchema[None] = None
     current_password: LoginPassword | SkipJsonSchema[None] = None
 

@@ -69,10 +69,17 @@ async def test_malformed_bodies_are_422(client: AsyncClient, admin: Headers, raw
     assert "detail" in response.json()
 
 
-async def test_undecodable_body_is_400(client: AsyncClient, admin: Headers) -> None:
+async def test_undecodable_body_is_422(client: AsyncClient, admin: Headers) -> None:
     headers = admin | {"Content-Type": "application/json"}
     response = await client.post("/api/v1/towns", content=b"\xff\xfe not json", headers=headers)
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]
+
+
+async def test_method_not_allowed_names_every_method(client: AsyncClient) -> None:
+    response = await client.delete("/api/v1/companies")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
 
 
 async def test_surrogates_at_sign_in_are_not_a_server_error(client: AsyncClient) -> None:
@@ -88,10 +95,13 @@ async def test_odd_path_ids_are_not_a_server_error(client: AsyncClient, admin: H
         assert response.status_code in (404, 422), company_id
 
 
-async def test_null_in_a_patch_is_422(client: AsyncClient, admin: Headers, make_company) -> None:
+async def test_null_or_loose_types_in_a_patch_are_422(
+    client: AsyncClient, admin: Headers, make_company
+) -> None:
     company = await make_company()
     url = f"/api/v1/companies/{company['id']}"
-    assert (await client.patch(url, json={"name": None}, headers=admin)).status_code == 422
+    for change in [{"name": None}, {"active": 0}, {"unsubscribed": "yes"}]:
+        assert (await client.patch(url, json=change, headers=admin)).status_code == 422, change
 
 
 async def test_oversized_body_is_413(client: AsyncClient, admin: Headers) -> None:
