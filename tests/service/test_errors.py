@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.models import Town
-from service.deps import SessionDep
+from service.deps import SessionDep, TemporalClientDep
 from service.errors import Conflict, from_temporal
 
 
@@ -102,3 +102,15 @@ async def test_a_failed_commit_is_an_error_response(app: FastAPI, client: AsyncC
 
     assert (await client.post("/test/unflushed/Twice")).status_code == 200
     assert (await client.post("/test/unflushed/Twice")).status_code == 409
+
+
+async def test_temporal_client_dependency_is_503_when_down(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    @app.get("/test/temporal")
+    async def needs_temporal(*, temporal: TemporalClientDep) -> None:
+        return None
+
+    response = await client.get("/test/temporal")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "the Temporal server cannot be reached"}
