@@ -37,6 +37,7 @@ class TokenClaims:
 
 
 def token_ttl_seconds(settings: Settings) -> int:
+    """How long a new token lives: `token_ttl_minutes` if the settings have it."""
     minutes = getattr(settings, "token_ttl_minutes", DEFAULT_TOKEN_TTL_MINUTES)
     return int(minutes * 60)
 
@@ -52,6 +53,7 @@ def _mac(settings: Settings, purpose: str, message: str) -> str:
 
 
 def password_fingerprint(user: User, settings: Settings) -> str:
+    """A keyed digest of the stored hash: it changes with the password."""
     return _mac(settings, "token-fingerprint", user.password_hash)[:16]
 
 

@@ -21,11 +21,13 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <acce
 
 
 def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
 def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The session factory the lifespan opened (for work outside the request's session)."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 
@@ -82,6 +84,7 @@ def actor_of(user: User) -> Actor:
 
 
 def get_temporal(request: Request) -> TemporalConnector:
+    """The app's Temporal connector, connected or not."""
     connector: TemporalConnector = request.app.state.temporal
     return connector
 
