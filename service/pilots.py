@@ -203,6 +203,8 @@ def check_may(pilot: Pilot, user: User, action: Action) -> PilotState:
         raise Forbidden(refused.reason)
     if refused is not None and refused.kind == RefusalKind.HIDDEN:
         raise NotFound("no such pilot")
+    if refused is not None and action == Action.REPLICATE:
+        raise Conflict(refused.reason)  # no workflow decides this one: the parent has ended
     if state.stage in END_STAGES and action != Action.REPLICATE:
         raise Conflict(f"the pilot has ended ({state.stage}): it takes no more actions")
     return state

@@ -137,6 +137,10 @@ def refusal(
         return None
     if not own_town:
         return Refusal(RefusalKind.HIDDEN, "no such pilot")
+    partner_action = action in (Action.PROGRESS, Action.END_TRIAL)
+    not_partner = actor.company_id != state.partner_company_id
+    if actor.role == Role.COMPANY and partner_action and not_partner:
+        return Refusal(RefusalKind.ROLE, "only the partner company acts on this trial")
     if state.stage not in RULES[action].stages:
         return Refusal(RefusalKind.STAGE, f"cannot {action} a pilot in stage '{state.stage}'")
     return _state_refusal(state, action, actor, company_id)
@@ -156,10 +160,6 @@ def _state_refusal(
             return Refusal(RefusalKind.STAGE, "no invited company has answered interested yet")
         if company_id is not None and company_id not in interested:
             return Refusal(RefusalKind.STAGE, "this company has not answered interested")
-    partner_action = action in (Action.PROGRESS, Action.END_TRIAL)
-    not_partner = actor.company_id != state.partner_company_id
-    if actor.role == Role.COMPANY and partner_action and not_partner:
-        return Refusal(RefusalKind.ROLE, "only the partner company reports on this trial")
     if action == Action.DECIDE and state.evaluation is None:
         return Refusal(RefusalKind.STAGE, "the town has not submitted its evaluation yet")
     return None

@@ -92,7 +92,7 @@ async def replicate_pilot(
     session: SessionDep,
     settings: SettingsDep,
     client: TemporalClientDep,
-    officer: TownOfficer,
+    officer: CurrentUser,
     idempotency_key: IdempotencyKey = None,
 ) -> PilotPublic:
     """Start a new pilot in the officer's town from a generalized one, its partner invited first."""
