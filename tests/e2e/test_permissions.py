@@ -1,4 +1,4 @@
-"""The permission matrix: every endpoint × every role × own and foreign objects.
+"""The permission matrix: every endpoint, for every role, on own and foreign objects.
 
 No forbidden call succeeds; a hidden object answers 404, a role that may never act 403,
 no token 401. Permitted calls reach the real workflow, which may still say 409 for the

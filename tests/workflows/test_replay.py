@@ -4,8 +4,6 @@ A change that would break pilots already running fails here. After a deliberate 
 refresh them: `PILOTFLOW_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows tests/e2e`.
 """
 
-from pathlib import Path
-
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
@@ -31,7 +29,10 @@ def test_every_path_has_a_recorded_history() -> None:
 
 
 @pytest.mark.skipif(recording(), reason="histories are being rewritten in this run")
-@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
-async def test_history_replays(path: Path) -> None:
-    history = WorkflowHistory.from_json(f"pilot-{path.stem}", path.read_text())
+@pytest.mark.parametrize(
+    "history",
+    [WorkflowHistory.from_json(f"pilot-{p.stem}", p.read_text()) for p in HISTORIES],
+    ids=[p.stem for p in HISTORIES],
+)
+async def test_history_replays(history: WorkflowHistory) -> None:
     await Replayer(workflows=[PilotWorkflow]).replay_workflow(history)
