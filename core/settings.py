@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     admin_email: str = "admin@pilotflow.local"
     admin_password: str = "change-me-admin"
     secret_key: str = "dev-secret-change-me"
+    token_ttl_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     seed_demo: bool = True
 
     # Lifecycle: durations in days; one day lasts day_seconds so a demo plays months in minutes.

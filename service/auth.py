@@ -18,7 +18,6 @@ from core.settings import Settings
 from service.errors import Unauthorized
 
 VERSION = "v1"
-DEFAULT_TOKEN_TTL_MINUTES = 60
 MAX_TOKEN_LENGTH = 256
 INVALID_TOKEN = "invalid or expired token"
 
@@ -37,9 +36,8 @@ class TokenClaims:
 
 
 def token_ttl_seconds(settings: Settings) -> int:
-    """How long a new token lives: `token_ttl_minutes` if the settings have it."""
-    minutes = getattr(settings, "token_ttl_minutes", DEFAULT_TOKEN_TTL_MINUTES)
-    return int(minutes * 60)
+    """How long a new token lives."""
+    return settings.token_ttl_minutes * 60
 
 
 def _key(settings: Settings, purpose: str) -> bytes:
