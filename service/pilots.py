@@ -97,12 +97,19 @@ def proposal_from(body: PilotCreate, town_id: str) -> Proposal:
 
 def amended(proposal: Proposal, changes: PilotUpdate) -> Proposal:
     """The proposal with the fields the officer sent replaced."""
-    fields = changes.model_dump(exclude_unset=True)
-    if "kpis" in fields:
-        fields["kpis"] = [Kpi(**k) for k in fields["kpis"]]
-    if "desired_start" in fields:
-        fields["desired_start"] = fields["desired_start"].isoformat()
+    fields = {name: getattr(changes, name) for name in changes.model_fields_set}
+    if changes.kpis is not None:
+        fields["kpis"] = [Kpi(k.name, k.unit, k.baseline, k.target) for k in changes.kpis]
+    if changes.desired_start is not None:
+        fields["desired_start"] = changes.desired_start.isoformat()
+    if changes.needs is not None:
+        fields["needs"] = list(changes.needs)
     return Proposal(**{**proposal.__dict__, **fields})
+
+
+async def check_theme(session: AsyncSession, theme: str) -> None:
+    if await session.get(Theme, theme) is None:
+        raise Invalid(f"no theme '{theme}'", loc=("body", "theme"))
 
 
 async def create_pilot(
@@ -122,8 +129,7 @@ async def create_pilot(
         existing = await repository.by_idempotency_key(user, idempotency_key)
         if existing is not None:
             return existing
-    if await session.get(Theme, proposal.theme) is None:
-        raise Invalid(f"no theme '{proposal.theme}'", loc=("body", "theme"))
+    await check_theme(session, proposal.theme)
     if idempotency_key:
         pilot_id = uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{user.id}:{idempotency_key}").hex
     else:

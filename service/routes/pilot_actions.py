@@ -7,7 +7,15 @@ from fastapi import APIRouter
 from core.models import User
 from service.deps import CurrentUser, SessionDep, TemporalClientDep
 from service.errors import error_responses
-from service.pilots import actor_of, amended, check_may, run_update, to_public, visible_pilot
+from service.pilots import (
+    actor_of,
+    amended,
+    check_may,
+    check_theme,
+    run_update,
+    to_public,
+    visible_pilot,
+)
 from service.schemas.common import IdPath
 from service.schemas.pilots import (
     DecideBody,
@@ -80,6 +88,8 @@ async def amend(
 ) -> PilotPublic:
     """Change the proposal after the admins asked for changes; it goes back to review (town)."""
     state = check_may(await visible_pilot(session, user, pilot_id), user, Action.AMEND)
+    if body.theme is not None:
+        await check_theme(session, body.theme)
     request = AmendRequest(actor_of(user), amended(state.proposal, body))
     return to_public(await run_update(client, pilot_id, PilotWorkflow.amend, request), user)
 

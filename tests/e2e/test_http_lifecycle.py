@@ -144,6 +144,18 @@ async def test_a_pilot_from_submission_to_replication_over_http(
     assert pilot["allowed_actions"] == ["withdraw"]
     pilot_url = f"/api/v1/pilots/{pilot['id']}"
 
+    changes = await region.post(
+        f"{pilot_url}/review", {"decision": "request_changes", "comment": "Add a KPI"}
+    )
+    assert (changes["stage"], changes["allowed_actions"]) == ("changes_requested", ["cancel"])
+    bad = await api.post(f"{pilot_url}/amend", json={"theme": "no-such"}, headers=officer)
+    assert bad.status_code == 422
+    kpis = [*body["kpis"], {"name": "complaints", "baseline": 12, "target": 4}]
+    resubmitted = await region.post(f"{pilot_url}/amend", {"kpis": kpis}, officer)
+    assert resubmitted["stage"] == "submitted"
+    assert [k["name"] for k in resubmitted["kpis"]] == ["energy", "complaints"]
+    assert resubmitted["kpis"][1]["unit"] == ""
+    assert resubmitted["title"] == body["title"]
     approved = await region.post(f"{pilot_url}/review", {"decision": "approve", "comment": "Go"})
     assert approved["stage"] == "matching"
     await _until(lambda: _get(api, pilot_url, region.admin), lambda p: p.get("candidates"))
@@ -231,7 +243,7 @@ async def _notifications(api: AsyncClient, admin: Headers, pilot_url: str) -> An
 async def _check_history(api: AsyncClient, admin: Headers, pilot_url: str) -> None:
     events = await _get(api, f"{pilot_url}/events", admin)
     kinds = [e["kind"] for e in events]
-    assert kinds[:3] == ["submitted", "reviewed", "companies_invited"]
+    assert kinds[:5] == ["submitted", "reviewed", "amended", "reviewed", "companies_invited"]
     for kind in (
         "answered",
         "partner_selected",
@@ -263,7 +275,14 @@ def _check_email(sink: SmtpSink, outbox: list[dict[str, Any]]) -> None:
     ids = Counter(str(m["Message-ID"]) for m in sink.messages)
     assert max(ids.values()) == 1, "an email arrived twice"
     sent = Counter((row["template"], row["to"]) for row in outbox)
-    assert max(sent.values()) == 1
+    # Submitted and reviewed twice (changes were requested): every other email once.
+    twice = {
+        ("pilot_submitted", "officer@lille.example"),
+        ("pilot_submitted", ADMIN[0]),
+        ("review_outcome", "officer@lille.example"),
+    }
+    assert {key for key, count in sent.items() if count > 1} == twice
+    assert all(sent[key] == 2 for key in twice)
     expected = {
         ("pilot_submitted", "officer@lille.example"),
         ("pilot_submitted", "admin@region.example"),
