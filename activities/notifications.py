@@ -11,7 +11,6 @@ from email.utils import format_datetime, parseaddr
 
 import aiosmtplib
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
@@ -22,6 +21,7 @@ from activities.email_rendering import (
     email_context,
     normalize_locale,
 )
+from core.db import insert_or_ignore
 from core.models import Company, Notification, Theme, Town, User, new_id
 from core.settings import Settings
 from core.signing import sign
@@ -180,7 +180,7 @@ class NotificationActivities:
                 values = [
                     self._render_row(request, key, r, town, theme) for key, r in missing.items()
                 ]
-                await session.execute(_insert_ignoring_duplicates(session, values))
+                await insert_or_ignore(session, Notification, values, ["idempotency_key"])
         return by_key
 
     async def _names(self, session: AsyncSession, request: NotificationRequest) -> tuple[str, str]:
@@ -320,16 +320,3 @@ def build_message(row: Notification, sender: str, unsubscribe: str | None) -> Em
     message.set_content(row.body_text, charset="utf-8")
     message.add_alternative(row.body_html, subtype="html", charset="utf-8")
     return message
-
-
-def _insert_ignoring_duplicates(
-    session: AsyncSession, values: list[dict[str, object]]
-) -> postgresql.Insert | sqlite.Insert:
-    """INSERT ... ON CONFLICT DO NOTHING: a concurrent attempt's rows win, none is doubled."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(Notification)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    )

@@ -42,11 +42,17 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 
 async def insert_or_ignore(
-    session: AsyncSession, model: type[Any], values: dict[str, Any], unique: list[str]
-) -> bool:
-    """Insert a row unless one with the same `unique` columns exists; True if inserted."""
+    session: AsyncSession,
+    model: type[Any],
+    values: dict[str, Any] | list[dict[str, Any]],
+    unique: list[str],
+) -> int:
+    """Insert rows unless one with the same `unique` columns exists; how many were inserted.
+
+    A concurrent or retried attempt's rows win, and none is doubled.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    statement = insert(model).values(values).on_conflict_do_nothing(index_elements=unique)
     result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return int(getattr(result, "rowcount", 0) or 0)
