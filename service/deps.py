@@ -14,7 +14,6 @@ from core.settings import Settings
 from service.auth import read_token, token_user_valid
 from service.errors import Forbidden, Unauthorized
 from service.temporal import TemporalConnector
-from workflows.contracts import Actor
 from workflows.stages import Role
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`")
@@ -76,11 +75,6 @@ AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]
 TownOfficer = Annotated[User, Depends(require_role(Role.TOWN_OFFICER))]
 CompanyUser = Annotated[User, Depends(require_role(Role.COMPANY))]
 AdminOrCompany = Annotated[User, Depends(require_role(Role.ADMIN, Role.COMPANY))]
-
-
-def actor_of(user: User) -> Actor:
-    """The workflow's view of a user: who acts, for the stage machine and the audit trail."""
-    return Actor(role=user.role, user_id=user.id, town_id=user.town_id, company_id=user.company_id)
 
 
 def get_temporal(request: Request) -> TemporalConnector:

@@ -5,20 +5,14 @@ no token 401. Permitted calls reach the real workflow, which may still say 409 f
 pilot's stage (the matrix runs its calls in order, so an earlier call can end the pilot).
 """
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.testing import WorkflowEnvironment
+from httpx import AsyncClient
 
-from cli.smtp_sink import SmtpSink
-from core.settings import Settings
-from service.main import create_app
-from tests.e2e.test_http_lifecycle import ADMIN, Region, _until
-from workflows.worker import build_worker
+from tests.e2e.conftest import ADMIN
+from tests.e2e.test_http_lifecycle import Region, _until
 
 OK = "ok"  # 2xx, or 409: allowed to this caller, and the stage decided
 ROLES = ("anonymous", "admin", "officer_a", "officer_b", "company_x", "company_y")
@@ -143,34 +137,6 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, object]]] = [
     ("POST", f"/api/v1/pilots/{PILOT}/withdraw", {"reason": "r"}, _town_action()),
     ("POST", f"/api/v1/pilots/{PILOT}/cancel", {"reason": "r"}, _admin_action()),
 ]
-
-
-@pytest.fixture
-def settings(database_url: str, sink: SmtpSink, task_queue: str) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=database_url,
-        smtp_host="127.0.0.1",
-        smtp_port=sink.port,
-        temporal_task_queue=task_queue,
-        admin_email=ADMIN[0],
-        admin_password=ADMIN[1],
-        secret_key="matrix-secret",
-    )
-
-
-@pytest.fixture
-async def api(
-    settings: Settings, dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[AsyncClient]:
-    app = create_app(settings)
-    app.state.temporal.use(dev_env.client)
-    async with (
-        build_worker(dev_env.client, settings, sessions),
-        app.router.lifespan_context(app),
-        AsyncClient(transport=ASGITransport(app), base_url="http://testserver") as client,
-    ):
-        yield client
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
