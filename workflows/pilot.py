@@ -133,10 +133,10 @@ class PilotWorkflow:
             if invited and await self._await_responses(invited):
                 return
             if self._interested():
-                # Someone is interested: the town picks at its own pace.
-                self._state.deadline, self._state.waiting_on = None, "town"
-                await self._stage_leaves(Stage.MATCHING)
-                return
+                # The town picks at its own pace, unless every interested company backs out.
+                await self._wait(
+                    lambda: self._state.stage != Stage.MATCHING or not self._interested(), None
+                )
 
     async def _invite_next_round(self) -> list[str]:
         self._state.round += 1
@@ -185,6 +185,8 @@ class PilotWorkflow:
         expired = [c for c in self._state.candidates if c.status == "invited"]
         for candidate in expired:
             candidate.status = "expired"
+        if self._interested():
+            self._state.deadline, self._state.waiting_on = None, "town"
         data = {"round": self._state.round, "expired": [c.company_id for c in expired]}
         await self._record("responses_closed", timer_actor(), data)
         return False

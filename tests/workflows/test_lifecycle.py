@@ -288,3 +288,23 @@ async def _wait_for(handle, predicate):  # type: ignore[no-untyped-def]
             return state
         await asyncio.sleep(0.05)
     raise AssertionError("the workflow did not get there")
+
+
+async def test_a_company_backing_out_after_the_deadline_opens_the_next_round(
+    env: WorkflowEnvironment, task_queue: str, recorder: Recorder
+) -> None:
+    now = await env.get_current_time()
+    handle = await start_pilot(env.client, task_queue, now=now)
+    await _to_interest(handle)
+    await env.sleep(20 * DAY)
+    state = await handle.query(PilotWorkflow.get_state)
+    assert (state.round, state.waiting_on, state.deadline) == (1, "town", None)
+    await handle.execute_update(
+        PilotWorkflow.respond, RespondRequest(company("c1"), False, "no longer")
+    )
+    invitations = await recorder.email("invitation", 2)
+    assert invitations[1].company_ids == ["c3", "c4"]
+    state = await handle.query(PilotWorkflow.get_state)
+    assert state.round == 2
+    await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "end of test"))
+    assert (await handle.result()).stage == "cancelled"
