@@ -13,6 +13,7 @@ from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
 from service.errors import register_error_handlers
+from service.pages import include_pages
 from service.routes import (
     admin,
     auth,
@@ -102,4 +103,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    include_pages(app)
     return app

@@ -1,0 +1,145 @@
+"""The action forms of a pilot page, each validated by the API's body schema and handled by the
+API's own route function, so a form does exactly what the JSON endpoint does.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.datastructures import FormData
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from service.errors import Conflict, DomainError, Invalid, from_temporal
+from service.pages.forms import default_field_of, optional, text
+from service.routes import pilot_actions
+from service.schemas.pilots import (
+    DecideBody,
+    EvaluationBody,
+    PilotPublic,
+    ProgressBody,
+    ReasonBody,
+    RespondBody,
+    ReviewBody,
+    SelectPartnerBody,
+)
+from workflows.stages import Action
+
+MAX_ROWS = 50
+
+
+@dataclass
+class ActionForm:
+    """A form's data for the body schema, and the form row of each measurement it holds."""
+
+    data: dict[str, Any]
+    rows: list[int] = field(default_factory=list)
+
+    def field_of(self, loc: Sequence[str | int]) -> str:
+        """`("measurements", 0, "value")` is the input of the row it came from."""
+        if len(loc) >= 2 and loc[0] in ("measurements", "kpi_results") and isinstance(loc[1], int):
+            return f"kpi-{self.rows[loc[1]]}-value"
+        return default_field_of(loc)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    schema: type[BaseModel]
+    route: Callable[..., Awaitable[PilotPublic]]
+    read: Callable[[FormData], ActionForm]
+    done: str
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Leave out what was left empty: the schema then says it is required, or uses its default."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _measurements(form: FormData) -> tuple[list[dict[str, str]], list[int]]:
+    """Rows `kpi-<n>-name` / `kpi-<n>-value`; a row without a value is not reported."""
+    measurements, rows = [], []
+    for row in range(MAX_ROWS):
+        value = text(form, f"kpi-{row}-value").strip()
+        if value:
+            measurements.append({"kpi": text(form, f"kpi-{row}-name"), "value": value})
+            rows.append(row)
+    return measurements, rows
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def _review(form: FormData) -> ActionForm:
+    return ActionForm(_given(decision=optional(form, "decision"), comment=text(form, "comment")))
+
+
+def _respond(form: FormData) -> ActionForm:
+    interested = _yes_no(optional(form, "interested"))
+    return ActionForm(_given(interested=interested, message=text(form, "message")))
+
+
+def _select_partner(form: FormData) -> ActionForm:
+    return ActionForm(_given(company_id=optional(form, "company_id")))
+
+
+def _progress(form: FormData) -> ActionForm:
+    measurements, rows = _measurements(form)
+    return ActionForm({"measurements": measurements, "note": text(form, "note")}, rows)
+
+
+def _reason(form: FormData) -> ActionForm:
+    return ActionForm({"reason": text(form, "reason")})
+
+
+def _evaluation(form: FormData) -> ActionForm:
+    results, rows = _measurements(form)
+    data = _given(
+        kpi_results=results,
+        satisfaction=optional(form, "satisfaction"),
+        lessons=text(form, "lessons"),
+        recommendation=optional(form, "recommendation"),
+    )
+    return ActionForm(data, rows)
+
+
+def _decide(form: FormData) -> ActionForm:
+    decision = optional(form, "decision")
+    # The length only counts for an extension; the other decisions ignore the field.
+    days = optional(form, "extension_days") if decision == "extend" else None
+    return ActionForm(_given(decision=decision, extension_days=days, comment=text(form, "comment")))
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    Action.REVIEW: ActionSpec(ReviewBody, pilot_actions.review, _review, "Review recorded."),
+    Action.RESPOND: ActionSpec(
+        RespondBody, pilot_actions.respond, _respond, "Your answer was sent to the town."
+    ),
+    Action.SELECT_PARTNER: ActionSpec(
+        SelectPartnerBody,
+        pilot_actions.select_partner,
+        _select_partner,
+        "Partner chosen: the companies are told.",
+    ),
+    Action.PROGRESS: ActionSpec(
+        ProgressBody, pilot_actions.progress, _progress, "Progress report recorded."
+    ),
+    Action.END_TRIAL: ActionSpec(
+        ReasonBody, pilot_actions.end_trial, _reason, "Trial ended: the evaluation is due."
+    ),
+    Action.EVALUATION: ActionSpec(
+        EvaluationBody, pilot_actions.evaluation, _evaluation, "Evaluation submitted."
+    ),
+    Action.DECIDE: ActionSpec(DecideBody, pilot_actions.decide, _decide, "Decision recorded."),
+    Action.WITHDRAW: ActionSpec(ReasonBody, pilot_actions.withdraw, _reason, "Pilot withdrawn."),
+    Action.CANCEL: ActionSpec(ReasonBody, pilot_actions.cancel, _reason, "Pilot cancelled."),
+}
+
+
+def refusal(error: Exception) -> DomainError | None:
+    """The 409 or 422 a workflow or a rule answered with, to show as a message; else None."""
+    if isinstance(error, WorkflowUpdateFailedError | RPCError | RPCTimeoutOrCancelledError):
+        mapped = from_temporal(error)
+        return mapped if isinstance(mapped, Conflict | Invalid) else None
+    return error if isinstance(error, Conflict | Invalid) else None

@@ -1,0 +1,107 @@
+"""The programme team's main pages: the funnel, what waits on whom, and every pilot."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+
+from core.repositories import ThemeRepository, TownRepository
+from service.deps import SessionDep
+from service.errors import Invalid
+from service.pages.directory import Names, load_names
+from service.pages.rendering import render
+from service.pages.routing import page_router
+from service.pages.session import PageAdmin
+from service.routes import admin as admin_routes
+from service.routes import pilots as pilot_routes
+from service.schemas.pilots import Overview
+from workflows.stages import Stage
+
+router = page_router(prefix="/admin")
+
+Filter = Annotated[str, Query(max_length=200)]
+PAGE_SIZE = 25
+STAGES = frozenset(stage.value for stage in Stage)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of a bar chart: what, how many, and the bar's length in percent."""
+
+    label: str
+    count: int
+    percent: float
+
+
+def bars(counts: dict[str, int], label_of: dict[str, str] | None = None) -> list[Bar]:
+    """Rows for a chart of these counts, the longest bar 100%."""
+    top = max(counts.values(), default=0) or 1
+    names = label_of or {}
+    return [Bar(names.get(key, key), count, 100 * count / top) for key, count in counts.items()]
+
+
+def funnel(overview: Overview, names: Names) -> dict[str, list[Bar]]:
+    """The three charts: stages in lifecycle order, themes and towns by name."""
+    by_stage = {
+        stage.value: overview.by_stage[stage] for stage in Stage if stage in overview.by_stage
+    }
+    return {
+        "stage": bars(by_stage),
+        "theme": bars(overview.by_theme, names.themes),
+        "town": bars(overview.by_town, names.towns),
+    }
+
+
+@router.get("")
+async def overview(*, request: Request, session: SessionDep, admin: PageAdmin) -> Response:
+    """The funnel by stage, theme and town; overdue deadlines first, then who waits."""
+    data = await admin_routes.overview(session=session, _admin=admin)
+    names = await load_names(session)
+    context = {
+        "overview": data,
+        "funnel": funnel(data, names),
+        "names": names,
+        "now": datetime.now(UTC),
+    }
+    return render(request, "admin/overview.html", context)
+
+
+@router.get("/pilots")
+async def pilots(
+    *,
+    request: Request,
+    session: SessionDep,
+    admin: PageAdmin,
+    stage: Filter = "",
+    theme: Filter = "",
+    town_id: Filter = "",
+    q: Filter = "",
+    cursor: Filter = "",
+) -> Response:
+    """Every pilot, newest first, filtered and searched as GET /api/v1/pilots does."""
+    try:
+        page = await pilot_routes.list_pilots(
+            session=session,
+            user=admin,
+            stage=Stage(stage) if stage in STAGES else None,
+            theme=theme or None,
+            town_id=town_id or None,
+            q=q.strip() or None,
+            limit=PAGE_SIZE,
+            cursor=cursor or None,
+        )
+    except Invalid:
+        page = await pilot_routes.list_pilots(session=session, user=admin, limit=PAGE_SIZE)
+    filters = {"stage": stage, "theme": theme, "town_id": town_id, "q": q}
+    context = {
+        "page": page,
+        "filters": filters,
+        "names": await load_names(session),
+        "stages": [(s.value, s.value) for s in Stage],
+        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
+        "towns": [(t.id, t.name) for t in await TownRepository(session).all()],
+        "now": datetime.now(UTC),
+    }
+    return render(request, "admin/pilots.html", context)

@@ -1,0 +1,42 @@
+"""Names for ids: towns, themes, companies and users, as the pages show them."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import User
+from core.repositories import CompanyRepository, ThemeRepository, TownRepository
+
+
+@dataclass(frozen=True)
+class Names:
+    towns: dict[str, str]
+    themes: dict[str, str]
+
+    def town(self, town_id: str | None) -> str:
+        return self.towns.get(town_id or "", town_id or "")
+
+    def theme(self, code: str) -> str:
+        return self.themes.get(code, code)
+
+
+async def load_names(session: AsyncSession) -> Names:
+    """Every town's and theme's name: a region has tens of each, not thousands."""
+    towns = {town.id: town.name for town in await TownRepository(session).all()}
+    themes = {theme.code: theme.name for theme in await ThemeRepository(session).all()}
+    return Names(towns, themes)
+
+
+async def company_names(session: AsyncSession) -> dict[str, str]:
+    return {company.id: company.name for company in await CompanyRepository(session).all()}
+
+
+async def user_names(session: AsyncSession, user_ids: Iterable[str]) -> dict[str, str]:
+    """Each user's name, or email if unnamed."""
+    wanted = {user_id for user_id in user_ids if user_id}
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(User).where(User.id.in_(wanted)))
+    return {user.id: user.name or user.email for user in rows}

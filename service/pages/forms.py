@@ -1,0 +1,97 @@
+"""From HTML forms to the JSON API's body schemas, and their errors back beside each field."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from service.errors import Invalid
+from service.pages.i18n import Translate
+
+FORM_ERROR = ""  # the key of an error about the whole form, not one field
+
+# Pydantic's error types, said for people; `{...}` take values from the error's context.
+_MESSAGES = {
+    "missing": "This field is required.",
+    "string_too_short": "This field is required.",
+    "float_parsing": "Enter a number.",
+    "float_type": "Enter a number.",
+    "finite_number": "Enter a number.",
+    "int_parsing": "Enter a whole number.",
+    "int_type": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "date_parsing": "Enter a date.",
+    "date_from_datetime_parsing": "Enter a date.",
+    "date_type": "Enter a date.",
+    "greater_than_equal": "Enter a value of at least {ge}.",
+    "less_than_equal": "Enter a value of at most {le}.",
+    "string_too_long": "Enter at most {max_length} characters.",
+    "too_long": "Give at most {max_length} items.",
+    "literal_error": "Choose one of the options.",
+    "enum": "Choose one of the options.",
+    "bool_parsing": "Choose one of the options.",
+    "string_pattern_mismatch": "This contains characters that are not allowed here.",
+}
+_EMAIL_FIELDS = ("email", "contact_email")
+
+
+def text_fields(form: FormData) -> dict[str, str]:
+    """Every text field's first value, as typed, to show the form again."""
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+def text(form: FormData, name: str, *, limit: int = 10_000) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def optional(form: FormData, name: str) -> str | None:
+    """The field's text, or None when left empty (the schema then says what is missing)."""
+    value = text(form, name).strip()
+    return value or None
+
+
+def choices(form: FormData, name: str) -> list[str]:
+    """The values of a group of checkboxes."""
+    return [value for value in form.getlist(name) if isinstance(value, str)]
+
+
+def tags(form: FormData, name: str) -> list[str]:
+    """Comma-separated words, e.g. `iot, lighting`."""
+    return [tag.strip() for tag in text(form, name).split(",") if tag.strip()]
+
+
+def message(error: dict[str, Any], _: Translate) -> str:
+    """One pydantic error said for people, in the reader's language."""
+    field = str(error["loc"][-1]) if error.get("loc") else ""
+    if error["type"] == "string_pattern_mismatch" and field in _EMAIL_FIELDS:
+        return _("Enter an email address such as name@example.org.")
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return _(template).format(**{key: str(value) for key, value in error.get("ctx", {}).items()})
+
+
+def field_errors(
+    error: ValidationError,
+    _: Translate,
+    field_of: Callable[[Sequence[str | int]], str] | None = None,
+) -> dict[str, str]:
+    """Each field's first error; `field_of` names the form field of an error's location."""
+    name = field_of or default_field_of
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        errors.setdefault(name(item["loc"]), message(dict(item), _))
+    return errors
+
+
+def default_field_of(loc: Sequence[str | int]) -> str:
+    """`("kpis", 0, "name")` is the field `kpis-0-name`; `()` is the whole form."""
+    return "-".join(str(part) for part in loc)
+
+
+def invalid_field(error: Invalid) -> str:
+    """The form field an API 422 names, e.g. `("body", "theme")` is `theme`."""
+    parts = [part for part in error.loc if part != "body"]
+    return default_field_of(parts)

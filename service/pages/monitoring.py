@@ -1,0 +1,110 @@
+"""What the programme team checks: a pilot's Temporal history and email, the dev mailbox, health."""
+
+import asyncio
+from datetime import timedelta
+
+from fastapi import Request
+from fastapi.responses import Response
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+from cli.smtp_sink import read_mailbox
+from core.pilot_repository import PilotRepository
+from core.settings import Settings
+from service.deps import (
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+    TemporalClientDep,
+    TemporalConnectorDep,
+)
+from service.pages.rendering import render
+from service.pages.routing import page_router
+from service.pages.session import PageAdmin
+from service.pilots import visible_pilot
+from service.readiness import check_all
+from service.routes import pilot_history
+from service.routes import pilots as pilot_routes
+from service.schemas.common import IdPath
+from service.temporal import TemporalConnector
+
+router = page_router(prefix="/admin")
+
+MAILBOX_SHOWN = 50
+POLLER_TIMEOUT = timedelta(seconds=3)
+
+
+@router.get("/pilots/{pilot_id}/history")
+async def workflow_history(
+    *,
+    request: Request,
+    pilot_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: TemporalClientDep,
+    admin: PageAdmin,
+) -> Response:
+    """The pilot's raw Temporal event history, summarised, with its Web UI link."""
+    history = await pilot_history.workflow_history(
+        pilot_id=pilot_id, session=session, settings=settings, client=client, admin=admin
+    )
+    pilot = await pilot_routes.read_pilot(pilot_id=pilot_id, session=session, user=admin)
+    return render(request, "admin/history.html", {"pilot": pilot, "history": history})
+
+
+@router.get("/pilots/{pilot_id}/emails")
+async def emails(
+    *, request: Request, pilot_id: IdPath, session: SessionDep, admin: PageAdmin
+) -> Response:
+    """Every email the pilot caused, with its status, shown as it was sent."""
+    # As GET .../notifications, with the bodies that its JSON leaves out.
+    pilot = await visible_pilot(session, admin, pilot_id)
+    rows = await PilotRepository(session).notifications(pilot_id)
+    return render(request, "admin/emails.html", {"pilot": pilot, "emails": rows})
+
+
+@router.get("/mailbox")
+async def mailbox(*, request: Request, settings: SettingsDep, _admin: PageAdmin) -> Response:
+    """What the local SMTP sink received, newest first."""
+    mailbox_dir = settings.data_dir / "mailbox"
+    entries = await asyncio.to_thread(read_mailbox, mailbox_dir, limit=MAILBOX_SHOWN)
+    context = {
+        "entries": entries,
+        "mailbox_dir": str(mailbox_dir),
+        "embedded": settings.embedded_smtp_sink,
+        "limit": MAILBOX_SHOWN,
+    }
+    return render(request, "admin/mailbox.html", context)
+
+
+@router.get("/health")
+async def health(
+    *,
+    request: Request,
+    settings: SettingsDep,
+    sessions: SessionmakerDep,
+    temporal: TemporalConnectorDep,
+    _admin: PageAdmin,
+) -> Response:
+    """The database, Temporal and SMTP, as /readyz checks them, and the workers polling."""
+    checks = await check_all(settings, sessions, temporal)
+    workers = await _workers(temporal, settings) if checks["temporal"] else None
+    return render(request, "admin/health.html", {"checks": checks, "workers": workers})
+
+
+async def _workers(temporal: TemporalConnector, settings: Settings) -> int | None:
+    """How many workers poll the task queue now; None if Temporal does not say."""
+    try:
+        client = await temporal.get()
+        response = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=settings.temporal_namespace,
+                task_queue=TaskQueue(name=settings.temporal_task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            ),
+            timeout=POLLER_TIMEOUT,
+        )
+    except Exception:
+        return None
+    return len({poller.identity for poller in response.pollers})

@@ -1,0 +1,72 @@
+"""Everything a pilot's page shows, gathered the way the JSON API reads it."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activities.email_rendering import kpi_results
+from core.models import User
+from service.pages.directory import load_names, user_names
+from service.pages.timeline import describe
+from service.pilots import pilot_state, to_public, visible_pilot
+from service.routes import pilot_history
+from workflows.stages import Action, Role
+
+
+@dataclass
+class FailedForm:
+    """An action form sent back with its values and errors beside its fields."""
+
+    action: str
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def of(self, action: str) -> "FailedForm":
+        """This form's values and errors if it is the one that failed, else an empty form."""
+        return self if action == self.action else FailedForm(action)
+
+
+# The order the forms appear in: the usual next step first, the way out last.
+ACTION_ORDER = [
+    Action.REVIEW,
+    Action.RESPOND,
+    Action.SELECT_PARTNER,
+    Action.AMEND,
+    Action.PROGRESS,
+    Action.EVALUATION,
+    Action.DECIDE,
+    Action.END_TRIAL,
+    Action.REPLICATE,
+    Action.WITHDRAW,
+    Action.CANCEL,
+]
+
+
+async def pilot_context(
+    session: AsyncSession, user: User, pilot_id: str, failed: FailedForm | None = None
+) -> dict[str, Any]:
+    """The pilot as this user may see it, its timeline, and the forms this user may send."""
+    state = pilot_state(await visible_pilot(session, user, pilot_id))
+    pilot = to_public(state, user)
+    events = await pilot_history.list_events(pilot_id=pilot_id, session=session, user=user)
+    # A company sees only its own entry among the candidates, and so only its own name.
+    companies = {c.company_id: c.company_name for c in pilot.candidates}
+    users = await user_names(session, [e.actor.user_id for e in events if e.actor.user_id])
+    is_company = user.role == Role.COMPANY
+    partner = next((c for c in state.candidates if c.company_id == pilot.partner_company_id), None)
+    return {
+        "pilot": pilot,
+        "names": await load_names(session),
+        "partner_name": partner.company_name if partner else None,
+        "kpi_rows": kpi_results(state),
+        "evaluation": state.evaluation,
+        "timeline": describe(events, companies, users),
+        "actions": [a for a in ACTION_ORDER if a in pilot.allowed_actions],
+        "interested": [c for c in pilot.candidates if c.status == "interested"],
+        "own_candidate": pilot.candidates[0] if is_company and pilot.candidates else None,
+        "failed": failed or FailedForm(""),
+        "now": datetime.now(UTC),
+        "is_admin": user.role == Role.ADMIN,
+    }

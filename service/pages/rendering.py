@@ -1,0 +1,89 @@
+"""Jinja2 pages under `templates/pages/`, with what every page needs in its context."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from activities.email_rendering import EmailRenderer
+from core.models import User
+from core.settings import Settings
+from service.pages.csrf import FIELD as CSRF_FIELD
+from service.pages.csrf import csrf_token, remember_anonymous_seed
+from service.pages.flash import clear_flash, take_flash
+from service.pages.i18n import normalize_locale, translator
+from service.pages.labels import label
+from service.pages.session import LANGUAGE_COOKIE
+from workflows.stages import Role
+
+NAVIGATION: dict[str, list[tuple[str, str]]] = {
+    Role.TOWN_OFFICER: [("/officer", "Pilots"), ("/officer/pilots/new", "Submit a pilot")],
+    Role.COMPANY: [("/company", "Invitations and trials"), ("/company/profile", "Profile")],
+    Role.ADMIN: [
+        ("/admin", "Overview"),
+        ("/admin/pilots", "Pilots"),
+        ("/admin/towns", "Towns"),
+        ("/admin/companies", "Companies"),
+        ("/admin/users", "Users"),
+        ("/admin/themes", "Themes"),
+        ("/admin/mailbox", "Mailbox"),
+        ("/admin/health", "Health"),
+    ],
+}
+
+
+@lru_cache(maxsize=4)
+def environment(templates_dir: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(f"{templates_dir}/pages"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Dates and numbers read exactly as in the emails, in the region's time zone.
+    email_filters = EmailRenderer(Path(templates_dir)).env.filters
+    for name in ("date", "datetime", "number"):
+        env.filters[name] = email_filters[name]
+    env.filters["label"] = label
+    env.globals["csrf_field"] = CSRF_FIELD
+    return env
+
+
+def page_locale(request: Request) -> str:
+    """The signed-in user's language; before sign-in, the one last chosen in this browser."""
+    user: User | None = getattr(request.state, "user", None)
+    if user is not None:
+        return normalize_locale(user.locale)
+    return normalize_locale(request.cookies.get(LANGUAGE_COOKIE))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page `template` rendered for this request's user, language and session."""
+    settings: Settings = request.app.state.settings
+    user: User | None = getattr(request.state, "user", None)
+    locale = page_locale(request)
+    values = {
+        "user": user,
+        "locale": locale,
+        "_": translator(locale),
+        "csrf_token": csrf_token(request, settings),
+        "flash": take_flash(request, settings),
+        "navigation": NAVIGATION.get(user.role, []) if user else [],
+        "path": request.url.path,
+        **(context or {}),
+    }
+    html = environment(str(settings.templates_dir)).get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status_code)
+    clear_flash(request, response, settings)
+    remember_anonymous_seed(request, response, settings)
+    return response

@@ -1,0 +1,99 @@
+"""Signing in and out, choosing the language, and each role's way home."""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from core.repositories import UserRepository
+from service.auth import authenticate
+from service.deps import SessionDep, SettingsDep
+from service.pages.flash import Flash, redirect
+from service.pages.i18n import LOCALES, translator
+from service.pages.rendering import page_locale, render
+from service.pages.routing import page_router
+from service.pages.session import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    cookie_options,
+    end_session,
+    get_page_user,
+    home_of,
+    start_session,
+)
+
+router = page_router()
+
+NextPath = Annotated[str, Query(alias="next", max_length=500)]
+# A year: the language chosen before sign-in is a preference, not a secret.
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site; never another site (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@router.get("/")
+async def home(*, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Each role's main page, or the sign-in form."""
+    if not request.cookies.get(SESSION_COOKIE):
+        return RedirectResponse("/login", status_code=303)
+    user = await get_page_user(request=request, session=session, settings=settings)
+    return RedirectResponse(home_of(user), status_code=303)
+
+
+@router.get("/login")
+async def login_form(*, request: Request, next_path: NextPath = "") -> Response:
+    """The sign-in form."""
+    return render(request, "login.html", {"next": local_path(next_path) or "", "email": ""})
+
+
+@router.post("/login")
+async def login(*, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Check the email and password as the API does; start a session cookie."""
+    form = await request.form()
+    email = str(form.get("email") or "").strip()[:320]
+    password = str(form.get("password") or "")[:256]
+    target = local_path(str(form.get("next") or ""))
+    candidate = await UserRepository(session).by_email(email) if email else None
+    # argon2 is deliberately slow: keep it off the event loop.
+    user = await asyncio.to_thread(authenticate, candidate, password)
+    if user is None:
+        context = {"next": target or "", "email": email, "failed": True}
+        return render(request, "login.html", context, status_code=401)
+    response = RedirectResponse(target or home_of(user), status_code=303)
+    start_session(response, user, settings)
+    return response
+
+
+@router.post("/logout")
+async def logout(*, request: Request, settings: SettingsDep) -> Response:
+    """End this browser's session."""
+    _ = translator(page_locale(request))
+    response = redirect("/login", settings, flash=Flash("success", _("You are signed out.")))
+    end_session(response, settings)
+    return response
+
+
+@router.post("/language")
+async def choose_language(
+    *, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Show the pages in French or English; a signed-in user's choice is kept in their profile."""
+    form = await request.form()
+    locale = str(form.get("locale") or "")
+    target = local_path(str(form.get("next") or "")) or "/"
+    if locale not in LOCALES:
+        return RedirectResponse(target, status_code=303)
+    if request.cookies.get(SESSION_COOKIE):
+        user = await get_page_user(request=request, session=session, settings=settings)
+        user.locale = locale
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE, locale, max_age=LANGUAGE_COOKIE_SECONDS, **cookie_options(settings)
+    )
+    return response

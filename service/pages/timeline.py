@@ -1,0 +1,99 @@
+"""A pilot's audit trail as a timeline: who, when, what, and the details that matter."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from service.schemas.pilots import EventPublic
+
+Format = Literal["text", "number", "datetime", "decision", "yes_no", "list", "measurements"]
+
+# Each data key the workflow records: its label and how to show its value.
+_DETAILS: dict[str, tuple[str, Format]] = {
+    "title": ("Title", "text"),
+    "decision": ("Decision", "decision"),
+    "recommendation": ("Recommendation", "decision"),
+    "comment": ("Comment", "text"),
+    "reason": ("Reason", "text"),
+    "interested": ("Interested", "yes_no"),
+    "message": ("Offer", "text"),
+    "note": ("Note", "text"),
+    "lessons": ("Lessons", "text"),
+    "satisfaction": ("Satisfaction (1 to 5)", "number"),
+    "extension_days": ("Extension (days)", "number"),
+    "trial_start": ("Trial start", "datetime"),
+    "round": ("Round", "number"),
+    "reminder": ("Reminder", "number"),
+    "checkin": ("Report", "number"),
+    "company_id": ("Company", "text"),
+    "company_ids": ("Companies", "list"),
+    "expired": ("Without an answer", "list"),
+    "measurements": ("Measurements", "measurements"),
+    "kpi_results": ("Results", "measurements"),
+}
+_COMPANY_KEYS = ("company_id", "company_ids", "expired")
+ANOTHER_COMPANY = "another company"
+
+
+@dataclass
+class Detail:
+    label: str
+    value: Any
+    format: Format
+
+
+@dataclass
+class Entry:
+    at: datetime
+    kind: str
+    stage: str
+    actor: str
+    actor_role: str | None
+    details: list[Detail] = field(default_factory=list)
+
+
+def describe(
+    events: list[EventPublic], companies: dict[str, str], users: dict[str, str]
+) -> list[Entry]:
+    """Each event with its actor's name and its data in the order of `_DETAILS`."""
+    return [
+        Entry(
+            at=event.at,
+            kind=event.kind,
+            stage=event.stage,
+            actor=_actor(event, users),
+            actor_role=event.actor.role,
+            details=_details(event.data, companies),
+        )
+        for event in events
+    ]
+
+
+def _actor(event: EventPublic, users: dict[str, str]) -> str:
+    if event.actor.system == "timer":
+        return "Automatic, on a deadline"
+    if event.actor.system is not None or event.actor.user_id is None:
+        return "pilotflow"
+    return users.get(event.actor.user_id, event.actor.user_id)
+
+
+def _details(data: dict[str, Any], companies: dict[str, str]) -> list[Detail]:
+    details = []
+    for key, (label, format_) in _DETAILS.items():
+        value = data.get(key)
+        if value is None or value == "" or value == []:
+            continue
+        if key in _COMPANY_KEYS:
+            value = _company_names(value, companies)
+        elif format_ == "measurements":
+            value = [(m.get("kpi"), m.get("value")) for m in value if isinstance(m, dict)]
+        elif format_ == "datetime" and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        details.append(Detail(label, value, format_))
+    return details
+
+
+def _company_names(value: Any, companies: dict[str, str]) -> Any:
+    if isinstance(value, list):
+        return [companies.get(str(company_id), ANOTHER_COMPANY) for company_id in value]
+    return companies.get(str(value), ANOTHER_COMPANY)

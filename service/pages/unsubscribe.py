@@ -1,0 +1,52 @@
+"""The signed unsubscribe link of every company email: no sign-in, a confirmation, then done."""
+
+from typing import Annotated
+
+from fastapi import Path, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Company
+from core.repositories import CompanyRepository
+from core.settings import Settings
+from core.signing import verify
+from service.deps import SessionDep, SettingsDep
+from service.errors import NotFound
+from service.pages.flash import Flash, redirect
+from service.pages.i18n import translator
+from service.pages.rendering import page_locale, render
+from service.pages.routing import page_router
+
+router = page_router(prefix="/unsubscribe")
+
+Token = Annotated[str, Path(max_length=300)]
+BAD_LINK = "this unsubscribe link is not valid: use the one in your latest email"
+
+
+async def _company(session: AsyncSession, settings: Settings, token: str) -> Company:
+    company_id = verify(token, settings.secret_key)
+    company = await CompanyRepository(session).get(company_id) if company_id else None
+    if company is None:
+        raise NotFound(BAD_LINK)
+    return company
+
+
+@router.get("/{token}")
+async def confirm(
+    *, request: Request, token: Token, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Which company the link stops invitations for, and a button to confirm."""
+    company = await _company(session, settings, token)
+    return render(request, "unsubscribe.html", {"company": company, "token": token})
+
+
+@router.post("/{token}")
+async def unsubscribe(
+    *, request: Request, token: Token, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """No more invitations by email for this company."""
+    company = await _company(session, settings, token)
+    company.unsubscribed = True
+    _ = translator(page_locale(request))
+    done = Flash("success", _("Done: your company will no longer receive invitations by email."))
+    return redirect(f"/unsubscribe/{token}", settings, flash=done)
