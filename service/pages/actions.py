@@ -12,7 +12,7 @@ from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedEr
 from temporalio.service import RPCError
 
 from service.errors import Conflict, DomainError, Invalid, from_temporal
-from service.pages.forms import default_field_of, optional, text
+from service.pages.forms import default_field_of, optional, row_field_of, text
 from service.routes import pilot_actions
 from service.schemas.pilots import (
     DecideBody,
@@ -38,8 +38,11 @@ class ActionForm:
 
     def field_of(self, loc: Sequence[str | int]) -> str:
         """`("measurements", 0, "value")` is the input of the row it came from."""
-        if len(loc) >= 2 and loc[0] in ("measurements", "kpi_results") and isinstance(loc[1], int):
-            return f"kpi-{self.rows[loc[1]]}-value"
+        if loc and loc[0] in ("measurements", "kpi_results"):
+            # Only the value is typed in; the KPI's name comes with the row.
+            row = row_field_of(loc, self.rows, ("value",))
+            if row is not None:
+                return row
         return default_field_of(loc)
 
 

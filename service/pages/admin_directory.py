@@ -2,7 +2,7 @@
 create form, handled by the JSON API's own create routes.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,10 +99,6 @@ DIRECTORIES = {
 }
 
 
-def _top_field(loc: Sequence[str | int]) -> str:
-    return str(loc[0]) if loc else FORM_ERROR
-
-
 async def _page(
     request: Request,
     session: AsyncSession,
@@ -144,7 +140,7 @@ async def _create(
         body = directory.schema.model_validate(data)
         await directory.create(body=body, session=session, _admin=admin)
     except ValidationError as error:
-        errors = field_errors(error, _, _top_field)
+        errors = field_errors(error, _)
         return await _page(request, session, kind, values, errors, 422)
     except Invalid as error:
         errors = {invalid_field(error): error.detail}

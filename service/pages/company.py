@@ -1,6 +1,5 @@
 """A partner company's pages: its invitations and trials, and its profile."""
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,17 +86,12 @@ async def save_profile(
             company_id=_company_id(company), body=body, session=session, user=company
         )
     except ValidationError as error:
-        errors = field_errors(error, _, _top_field)
+        errors = field_errors(error, _)
         return await _profile_page(request, session, values, errors, 422)
     except Invalid as error:
         errors = {invalid_field(error): error.detail}
         return await _profile_page(request, session, values, errors, 422)
     return redirect("/company/profile", settings, flash=Flash("success", _("Profile saved.")))
-
-
-def _top_field(loc: Sequence[str | int]) -> str:
-    """An error about one theme, tag or area goes beside the whole list."""
-    return str(loc[0]) if loc else ""
 
 
 def _company_id(user: User) -> str:

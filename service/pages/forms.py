@@ -64,8 +64,8 @@ def tags(form: FormData, name: str) -> list[str]:
 
 def message(error: dict[str, Any], _: Translate) -> str:
     """One pydantic error said for people, in the reader's language."""
-    field = str(error["loc"][-1]) if error.get("loc") else ""
-    if error["type"] == "string_pattern_mismatch" and field in _EMAIL_FIELDS:
+    about_email = any(part in _EMAIL_FIELDS for part in error.get("loc", ()))
+    if error["type"] == "string_pattern_mismatch" and about_email:
         return _("Enter an email address such as name@example.org.")
     template = _MESSAGES.get(error["type"])
     if template is None:
@@ -87,11 +87,23 @@ def field_errors(
 
 
 def default_field_of(loc: Sequence[str | int]) -> str:
-    """`("kpis", 0, "name")` is the field `kpis-0-name`; `()` is the whole form."""
-    return "-".join(str(part) for part in loc)
+    """The body field an error is about; `()` is the whole form.
+
+    Later parts are left out: they name a list item or, for an optional field, the branch of
+    its type that failed (`("title", "constrained-str")`).
+    """
+    return str(loc[0]) if loc else FORM_ERROR
+
+
+def row_field_of(loc: Sequence[str | int], rows: list[int], parts: Sequence[str]) -> str | None:
+    """`("kpis", 0, "baseline")` is the input `kpi-<row>-baseline` of the row it came from."""
+    index = next((part for part in loc[1:] if isinstance(part, int)), None)
+    if index is None or index >= len(rows):
+        return None
+    part = next((str(p) for p in loc[1:] if p in parts), parts[0])
+    return f"kpi-{rows[index]}-{part}"
 
 
 def invalid_field(error: Invalid) -> str:
     """The form field an API 422 names, e.g. `("body", "theme")` is `theme`."""
-    parts = [part for part in error.loc if part != "body"]
-    return default_field_of(parts)
+    return default_field_of([part for part in error.loc if part != "body"])

@@ -153,6 +153,7 @@ FRENCH: dict[str, str] = {
     "Next deadline": "Prochaine échéance",
     "Overdue": "En retard",
     "Waiting on": "En attente de",
+    "Waiting for:": "En attente :",
     "Your move": "À vous de jouer",
     "Pilots of": "Pilotes de",
     "Your town has no pilot yet. Submit the first one: the programme team reviews it, "
@@ -373,6 +374,11 @@ FRENCH: dict[str, str] = {
     "and its users?": "et à ses utilisateurs ?",
     "You will still hear about the pilots you take part in.": (
         "Vous resterez informés des pilotes auxquels vous participez."
+    ),
+    "This unsubscribe link is not valid. Use the link in your latest email from pilotflow, or "
+    "sign in and change your email preferences in your profile.": (
+        "Ce lien de désabonnement n'est pas valide. Utilisez le lien de votre dernier e-mail "
+        "de pilotflow, ou connectez-vous et modifiez vos préférences dans votre profil."
     ),
     "Done: your company will no longer receive invitations by email.": (
         "C'est fait : votre entreprise ne recevra plus d'invitations par e-mail."

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from service.pages.forms import default_field_of, field_errors, optional, tags, text
+from service.pages.forms import default_field_of, field_errors, optional, row_field_of, tags, text
 from service.pages.i18n import Translate
 from service.schemas.pilots import PilotPublic
 
@@ -34,9 +34,10 @@ class ProposalForm:
         return field_errors(error, _, self._field_of)
 
     def _field_of(self, loc: Sequence[str | int]) -> str:
-        if len(loc) >= 2 and loc[0] == "kpis" and isinstance(loc[1], int):
-            part = loc[2] if len(loc) > 2 else "name"
-            return f"kpi-{self.kpi_rows[loc[1]]}-{part}"
+        if loc and loc[0] == "kpis":
+            row = row_field_of(loc, self.kpi_rows, KPI_FIELDS)
+            if row is not None:
+                return row
         return default_field_of(loc)
 
 

@@ -11,7 +11,6 @@ from core.repositories import CompanyRepository
 from core.settings import Settings
 from core.signing import verify
 from service.deps import SessionDep, SettingsDep
-from service.errors import NotFound
 from service.pages.flash import Flash, redirect
 from service.pages.i18n import translator
 from service.pages.rendering import page_locale, render
@@ -20,15 +19,16 @@ from service.pages.routing import page_router
 router = page_router(prefix="/unsubscribe")
 
 Token = Annotated[str, Path(max_length=300)]
-BAD_LINK = "this unsubscribe link is not valid: use the one in your latest email"
 
 
-async def _company(session: AsyncSession, settings: Settings, token: str) -> Company:
+async def _company(session: AsyncSession, settings: Settings, token: str) -> Company | None:
+    """The company the link was signed for; None for a link we did not sign."""
     company_id = verify(token, settings.secret_key)
-    company = await CompanyRepository(session).get(company_id) if company_id else None
-    if company is None:
-        raise NotFound(BAD_LINK)
-    return company
+    return await CompanyRepository(session).get(company_id) if company_id else None
+
+
+def _bad_link(request: Request) -> Response:
+    return render(request, "unsubscribe.html", {"company": None}, status_code=404)
 
 
 @router.get("/{token}")
@@ -37,6 +37,8 @@ async def confirm(
 ) -> Response:
     """Which company the link stops invitations for, and a button to confirm."""
     company = await _company(session, settings, token)
+    if company is None:
+        return _bad_link(request)
     return render(request, "unsubscribe.html", {"company": company, "token": token})
 
 
@@ -46,6 +48,8 @@ async def unsubscribe(
 ) -> Response:
     """No more invitations by email for this company."""
     company = await _company(session, settings, token)
+    if company is None:
+        return _bad_link(request)
     company.unsubscribed = True
     _ = translator(page_locale(request))
     done = Flash("success", _("Done: your company will no longer receive invitations by email."))
