@@ -26,7 +26,7 @@ from service.pilots import workflow_id
 from service.routes import pilot_actions
 from service.routes import pilots as pilot_routes
 from service.schemas.common import IdPath
-from service.schemas.pilots import PilotUpdate
+from service.schemas.pilots import PilotCreate, PilotUpdate
 from service.workflow_history import temporal_ui_url
 from workflows.stages import Action
 
@@ -107,7 +107,9 @@ async def amend(
     values = text_fields(form)
     proposal = read_proposal(form)
     try:
-        body = PilotUpdate.model_validate(proposal.data)
+        # The form shows the whole proposal, so it must be whole, as when it was submitted.
+        complete = PilotCreate.model_validate(proposal.data)
+        body = PilotUpdate.model_validate(complete.model_dump())
     except ValidationError as error:
         errors = proposal.errors(error, _)
         return await _amend_page(request, session, pilot_id, values, errors, 422)

@@ -55,7 +55,8 @@ async def pilot_context(
     companies = {c.company_id: c.company_name for c in pilot.candidates}
     users = await user_names(session, [e.actor.user_id for e in events if e.actor.user_id])
     is_company = user.role == Role.COMPANY
-    partner = next((c for c in state.candidates if c.company_id == pilot.partner_company_id), None)
+    # The partner's name, for whoever may see its entry (another company may not).
+    partner = next((c for c in pilot.candidates if c.company_id == pilot.partner_company_id), None)
     return {
         "pilot": pilot,
         "names": await load_names(session),

@@ -1,7 +1,6 @@
 """The site under test: a real uvicorn server, a browser per person, and the region's people."""
 
 import asyncio
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,12 +99,6 @@ async def reload_until(page: Page, url: str, text: str, seconds: float = 30.0) -
         await asyncio.sleep(0.3)
 
 
-def pilot_id_of(page: Page) -> str:
-    match = re.search(r"/pilots/([0-9a-f]{32})$", page.url)
-    assert match, page.url
-    return match.group(1)
-
-
 class Api:
     """The JSON API of the same server, to set a scene quickly without the pages."""
 
@@ -131,18 +124,23 @@ class Api:
             response.raise_for_status()
             return str(response.json()["id"])
 
+    async def review(self, pilot_id: str, decision: str, comment: str = "OK") -> None:
+        """The programme team's review, through POST .../review."""
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(
+                f"{self.url}/api/v1/pilots/{pilot_id}/review",
+                headers=await self.token(client, ADMIN),
+                json={"decision": decision, "comment": comment},
+            )
+            response.raise_for_status()
+
     async def approved_pilot(self, title: str) -> str:
         """A pilot of Lille, approved, once its companies are invited; returns its id."""
         pilot_id = await self.submitted_pilot(title)
+        await self.review(pilot_id, "approve")
         async with httpx.AsyncClient(timeout=30) as client:
-            admin = await self.token(client, ADMIN)
-            review = {"decision": "approve", "comment": "OK"}
-            response = await client.post(
-                f"{self.url}/api/v1/pilots/{pilot_id}/review", headers=admin, json=review
-            )
-            response.raise_for_status()
-            await self._until_invited(client, admin, pilot_id)
-            return pilot_id
+            await self._until_invited(client, await self.token(client, ADMIN), pilot_id)
+        return pilot_id
 
     async def _until_invited(
         self, client: httpx.AsyncClient, headers: dict[str, str], pilot_id: str
