@@ -8,11 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 from starlette.datastructures import FormData
-from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
-from temporalio.service import RPCError
 
 from service.errors import Conflict, DomainError, Invalid, from_temporal
 from service.pages.forms import default_field_of, optional, row_field_of, text
+from service.pages.routing import TEMPORAL_ERRORS
 from service.routes import pilot_actions
 from service.schemas.pilots import (
     DecideBody,
@@ -142,7 +141,7 @@ ACTIONS: dict[str, ActionSpec] = {
 
 def refusal(error: Exception) -> DomainError | None:
     """The 409 or 422 a workflow or a rule answered with, to show as a message; else None."""
-    if isinstance(error, WorkflowUpdateFailedError | RPCError | RPCTimeoutOrCancelledError):
+    if isinstance(error, TEMPORAL_ERRORS):
         mapped = from_temporal(error)
         return mapped if isinstance(mapped, Conflict | Invalid) else None
     return error if isinstance(error, Conflict | Invalid) else None
