@@ -1,6 +1,7 @@
 """The site under test: a real uvicorn server, a browser per person, and the region's people."""
 
 import asyncio
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,9 +83,16 @@ class Site:
 
 
 async def screenshot(page: Page, name: str) -> None:
-    """Keep a picture of the page for the README (docs/screenshots/<name>.png)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    """Take a picture of the page; with PILOTFLOW_SCREENSHOTS=1, refresh the README's copy.
+
+    Every run takes it (so a page that cannot be drawn fails); only a deliberate run
+    rewrites docs/screenshots/, so a test run leaves the work tree clean.
+    """
+    picture = await page.screenshot()
+    assert picture.startswith(b"\x89PNG")
+    if os.environ.get("PILOTFLOW_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / f"{name}.png").write_bytes(picture)
 
 
 async def reload_until(page: Page, url: str, text: str, seconds: float = 30.0) -> None:

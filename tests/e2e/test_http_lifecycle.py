@@ -90,7 +90,7 @@ async def test_a_pilot_from_submission_to_replication_over_http(
         "needs": ["lighting"],
         "budget_eur": 30000,
         "desired_start": datetime.now(UTC).date().isoformat(),
-        "duration_days": 2,
+        "duration_days": 4,
         "kpis": [{"name": "energy", "unit": "kWh", "baseline": 1000, "target": 700}],
     }
     key = {"Idempotency-Key": "submit-eclairage-1"}
