@@ -95,7 +95,8 @@ def banner(settings: Settings) -> str:
     lines = [
         "",
         "pilotflow is running. Ctrl-C stops it all.",
-        f"  API             {api}",
+        f"  Web pages       {api}",
+        f"  API             {api}/api/v1",
         f"  API docs        {api}/docs",
         f"  Temporal Web UI {ui}/namespaces/{settings.temporal_namespace}/workflows",
         f"  Temporal gRPC   {settings.temporal_address}",
