@@ -1,0 +1,1 @@
+"""Load and scale measurements; each module runs as `python -m benchmarks.<name>`."""

@@ -1,0 +1,160 @@
+"""What every benchmark shares: scratch databases, percentiles, process and machine facts."""
+
+import multiprocessing
+import os
+import platform
+import socket
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from cli.smtp_sink import run_sink
+from core.migrate import upgrade_async
+
+# The same PostgreSQL the tests use: loopback, trust auth; scratch databases are made beside it.
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "PILOTFLOW_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
+DATABASES = ("sqlite", "postgresql")
+
+
+@asynccontextmanager
+async def scratch_database(kind: str) -> AsyncIterator[str]:
+    """A freshly migrated database, a temp SQLite file or a throwaway PostgreSQL one."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="pilotflow-bench-") as directory:
+            url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
+            await upgrade_async(url)
+            yield url
+        return
+    name = f"pilotflow_bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        url = f"{base}/{name}"
+        await upgrade_async(url)
+        yield url
+    finally:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@contextmanager
+def smtp_sink_process() -> Iterator[int]:
+    """The SMTP sink in a child process, so its parsing does not share our GIL; yields its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    with tempfile.TemporaryDirectory(prefix="pilotflow-bench-mail-") as mailbox:
+        context = multiprocessing.get_context("spawn")
+        process = context.Process(target=run_sink, args=("127.0.0.1", port, Path(mailbox)))
+        process.start()
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            yield port
+        finally:
+            process.terminate()
+            process.join(10)
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile: with few samples, a value that was really measured."""
+    ordered = sorted(samples)
+    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def p50(samples: Sequence[float]) -> float:
+    return statistics.median(samples)
+
+
+def p95(samples: Sequence[float]) -> float:
+    return percentile(samples, 0.95)
+
+
+async def timed(
+    action: Callable[[], Awaitable[object]], repeats: int, warmup: int = 2
+) -> list[float]:
+    """Seconds per call of `action`, after `warmup` calls that fill caches and pools."""
+    for _ in range(warmup):
+        await action()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        await action()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}" if seconds < 10 else f"{seconds * 1000:.0f}"
+
+
+def proc_status_kib(pid: int, field: str) -> int:
+    """A /proc/<pid>/status figure in KiB: VmRSS (now) or VmHWM (peak resident set)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(name: str) -> list[int]:
+    """Our own child processes whose command name is `name` (e.g. the Temporal dev server)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            comm, rest = stat.read_text().split("(", 1)[1].rsplit(")", 1)
+        except OSError:
+            continue
+        if comm == name and int(rest.split()[1]) == os.getpid():
+            found.append(int(stat.parent.name))
+    return found
+
+
+def machine_facts() -> str:
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, load average {load_average()}"
+    )
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: above the core count, other work competed."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table, ready to paste into RESULTS.md."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
