@@ -1,5 +1,7 @@
 """Writes each transition to the audit trail and the pilots' read model, exactly once."""
 
+from typing import Any
+
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -33,19 +35,29 @@ class ReadModelActivities:
                 },
                 ["pilot_id", "seq"],
             )
-            pilot = await session.get(Pilot, state.pilot_id, with_for_update=True)
-            if pilot is None:
-                pilot = Pilot(
-                    id=state.pilot_id,
-                    workflow_id=f"pilot-{state.pilot_id}",
-                    created_at=state.created_at,
-                    created_by=record.created_by,
-                    version=0,
-                )
-                session.add(pilot)
+            # Two transitions of a new pilot may race to create its row: one inserts, both lock.
+            await insert_or_ignore(session, Pilot, _new_row(record), ["id"])
+            pilot = await session.get(
+                Pilot, state.pilot_id, with_for_update=True, populate_existing=True
+            )
+            assert pilot is not None
             if pilot.version < record.seq:
                 apply_state(pilot, state, record.seq)
                 await _replace_candidates(session, state)
+
+
+def _new_row(record: TransitionRecord) -> dict[str, Any]:
+    """The columns of a pilot's first row, at version 0 so the record itself still applies."""
+    state = record.state
+    row = Pilot(
+        id=state.pilot_id,
+        workflow_id=f"pilot-{state.pilot_id}",
+        created_at=state.created_at,
+        created_by=record.created_by,
+    )
+    apply_state(row, state, 0)
+    columns = (column.key for column in Pilot.__table__.columns)
+    return {key: value for key in columns if (value := getattr(row, key)) is not None}
 
 
 async def _replace_candidates(session: AsyncSession, state: PilotState) -> None:

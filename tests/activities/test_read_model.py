@@ -1,5 +1,6 @@
 """The read model and audit trail: one write per transition; an older one never wins."""
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -85,3 +86,21 @@ async def test_transitions_are_written_once_and_in_order(
     assert pilot.desired_start.isoformat() == "2026-12-01"
     assert state_from_json(pilot.state) == matching.state
     assert [(c.company_id, c.status, c.message) for c in stored] == [("c1", "interested", "hello")]
+
+
+async def test_two_first_transitions_racing_create_one_row(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        session.add(Town(id="lille", name="Lille"))
+    activities = ReadModelActivities(sessions)
+    submitted = _record(1, "submitted", _state(1, "submitted"))
+    reviewed = _record(2, "reviewed", _state(2, "matching"))
+    await asyncio.gather(
+        activities.record_transition(submitted), activities.record_transition(reviewed)
+    )
+    async with sessions() as session:
+        pilot = await session.get(Pilot, "p1")
+        total = await session.scalar(select(func.count()).select_from(AuditEvent))
+    assert pilot is not None
+    assert (pilot.stage, pilot.version, total) == ("matching", 2, 2)
