@@ -156,6 +156,8 @@ class Pilot(Base):
 
 class Candidate(Base):
     __tablename__ = "candidates"
+    # A company's list of pilots looks its invitations up by company.
+    __table_args__ = (Index("ix_candidates_company_id_pilot_id", "company_id", "pilot_id"),)
 
     pilot_id: Mapped[str] = mapped_column(ForeignKey("pilots.id"), primary_key=True)
     company_id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -5,8 +5,9 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from core.models import AuditEvent, Candidate, Notification, Pilot, User
 from workflows.stages import END_STAGES, Role, Stage
@@ -86,11 +87,10 @@ class PilotRepository:
             )
         if cursor:
             created_at, pilot_id = decode_cursor(cursor)
+            # The first bound alone lets the database walk the (created_at, id) index.
             query = query.where(
-                or_(
-                    Pilot.created_at < created_at,
-                    and_(Pilot.created_at == created_at, Pilot.id < pilot_id),
-                )
+                Pilot.created_at <= created_at,
+                or_(Pilot.created_at < created_at, Pilot.id < pilot_id),
             )
         query = query.order_by(Pilot.created_at.desc(), Pilot.id.desc()).limit(limit + 1)
         rows = list(await self.session.scalars(query))
@@ -119,14 +119,32 @@ class PilotRepository:
         )
         return {str(key): int(count) for key, count in rows}
 
-    async def open_pilots(self) -> list[Pilot]:
-        """Pilots not yet in an end stage, the longest-waiting first."""
+    async def overdue(self, now: datetime, limit: int) -> list[Pilot]:
+        """Open pilots whose next deadline has passed, the most overdue first."""
         rows = await self.session.scalars(
-            select(Pilot)
-            .where(Pilot.stage.not_in([str(s) for s in END_STAGES]))
-            .order_by(Pilot.updated_at, Pilot.id)
+            self._open().where(Pilot.deadline < now).order_by(Pilot.deadline, Pilot.id).limit(limit)
         )
         return list(rows)
+
+    async def waiting(self, limit: int) -> list[Pilot]:
+        """Open pilots waiting on someone, the longest-waiting first."""
+        rows = await self.session.scalars(
+            self._open()
+            .where(Pilot.waiting_on.is_not(None))
+            .order_by(Pilot.updated_at, Pilot.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    @staticmethod
+    def _open() -> Select[Pilot]:
+        # The overview shows a few columns: the state document stays in the database.
+        summary = load_only(
+            Pilot.id, Pilot.title, Pilot.town_id, Pilot.stage, Pilot.deadline,
+            Pilot.waiting_on, Pilot.updated_at,
+        )  # fmt: skip
+        open_stages = [str(s) for s in END_STAGES]
+        return select(Pilot).options(summary).where(Pilot.stage.not_in(open_stages))
 
 
 def _escape_like(text: str) -> str:

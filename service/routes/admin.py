@@ -9,19 +9,20 @@ from service.deps import AdminUser, SessionDep
 from service.errors import error_responses
 from service.schemas.pilots import OverdueItem, Overview, WaitingItem
 
+# The overview is a page to read: its lists stop at the most urgent ones.
+LIST_LIMIT = 200
+
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=error_responses(401, 403))
 
 
 @router.get("/overview")
 async def overview(*, session: SessionDep, _admin: AdminUser) -> Overview:
-    """Counts by stage, theme and town; overdue deadlines first, then who waits longest."""
+    """Counts by stage, theme and town; overdue deadlines first, then who waits longest.
+
+    Each list holds at most 200 pilots, the most urgent first.
+    """
     repository = PilotRepository(session)
     now = datetime.now(UTC)
-    open_pilots = await repository.open_pilots()
-    overdue = sorted(
-        (p for p in open_pilots if p.deadline is not None and p.deadline < now),
-        key=lambda p: p.deadline or now,
-    )
     return Overview(
         by_stage=await repository.counts_by("stage"),
         by_theme=await repository.counts_by("theme"),
@@ -36,7 +37,7 @@ async def overview(*, session: SessionDep, _admin: AdminUser) -> Overview:
                 waiting_on=p.waiting_on,
                 overdue_seconds=(now - p.deadline).total_seconds(),
             )
-            for p in overdue
+            for p in await repository.overdue(now, LIST_LIMIT)
             if p.deadline is not None
         ],
         waiting=[
@@ -48,7 +49,6 @@ async def overview(*, session: SessionDep, _admin: AdminUser) -> Overview:
                 deadline=p.deadline,
                 since=p.updated_at,
             )
-            for p in open_pilots
-            if p.waiting_on
+            for p in await repository.waiting(LIST_LIMIT)
         ],
     )
