@@ -12,6 +12,7 @@ from service.pages.directory import load_names, user_names
 from service.pages.timeline import describe
 from service.pilots import pilot_state, to_public, visible_pilot
 from service.routes import pilot_history
+from service.schemas.pilots import PersonActor
 from workflows.stages import Action, Role
 
 
@@ -53,7 +54,10 @@ async def pilot_context(
     events = await pilot_history.list_events(pilot_id=pilot_id, session=session, user=user)
     # A company sees only its own entry among the candidates, and so only its own name.
     companies = {c.company_id: c.company_name for c in pilot.candidates}
-    users = await user_names(session, [e.actor.user_id for e in events if e.actor.user_id])
+    users = await user_names(
+        session,
+        [e.actor.user_id for e in events if isinstance(e.actor, PersonActor) and e.actor.user_id],
+    )
     is_company = user.role == Role.COMPANY
     # The partner's name, for whoever may see its entry (another company may not).
     partner = next((c for c in pilot.candidates if c.company_id == pilot.partner_company_id), None)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from service.schemas.pilots import EventPublic
+from service.schemas.pilots import EventPublic, PersonActor, SystemActor
 
 Format = Literal["text", "number", "datetime", "decision", "yes_no", "list", "measurements"]
 
@@ -62,7 +62,7 @@ def describe(
             kind=event.kind,
             stage=event.stage,
             actor=_actor(event, users),
-            actor_role=event.actor.role,
+            actor_role=event.actor.role if isinstance(event.actor, PersonActor) else None,
             details=_details(event.data, companies),
         )
         for event in events
@@ -70,11 +70,12 @@ def describe(
 
 
 def _actor(event: EventPublic, users: dict[str, str]) -> str:
-    if event.actor.system == "timer":
-        return "Automatic, on a deadline"
-    if event.actor.system is not None or event.actor.user_id is None:
+    actor = event.actor
+    if isinstance(actor, SystemActor):
+        return "Automatic, on a deadline" if actor.system == "timer" else "pilotflow"
+    if actor.user_id is None:
         return "pilotflow"
-    return users.get(event.actor.user_id, event.actor.user_id)
+    return users.get(actor.user_id, actor.user_id)
 
 
 def _details(data: dict[str, Any], companies: dict[str, str]) -> list[Detail]:

@@ -140,10 +140,13 @@ class DecideBody(Body):
     comment: Text = ""
 
 
-class ActorPublic(BaseModel):
-    user_id: str | None = None
-    role: str | None = None
-    system: Literal["timer", "workflow"] | None = None
+class PersonActor(BaseModel):
+    user_id: str | None
+    role: str | None
+
+
+class SystemActor(BaseModel):
+    system: Literal["timer", "workflow"]
 
 
 class EventPublic(BaseModel):
@@ -151,7 +154,7 @@ class EventPublic(BaseModel):
     at: datetime
     kind: str
     stage: str
-    actor: ActorPublic
+    actor: PersonActor | SystemActor = Field(description="A person, or the system")
     data: dict[str, Any]
 
 
