@@ -9,7 +9,7 @@ from temporalio import activity
 from core.db import insert_or_ignore, transaction
 from core.models import AuditEvent, Candidate, Pilot
 from core.pilot_state import apply_state
-from workflows.contracts import PilotState, TransitionRecord
+from workflows.contracts import PilotState, TransitionRecord, workflow_id
 
 
 class ReadModelActivities:
@@ -51,7 +51,7 @@ def _new_row(record: TransitionRecord) -> dict[str, Any]:
     state = record.state
     row = Pilot(
         id=state.pilot_id,
-        workflow_id=f"pilot-{state.pilot_id}",
+        workflow_id=workflow_id(state.pilot_id),
         created_at=state.created_at,
         created_by=record.created_by,
     )

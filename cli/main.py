@@ -76,14 +76,15 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_demo_pilot(settings: Settings, args: argparse.Namespace) -> None:
     from cli.seed_pilots import submit_example_pilot
+    from service.workflow_history import temporal_ui_url
+    from workflows.contracts import workflow_id
 
     try:
         pilot_id = asyncio.run(submit_example_pilot(settings, args.town))
     except ValueError as error:
         raise SystemExit(f"pilotflow demo-pilot: {error}") from None
-    ui = settings.effective_temporal_ui_url
-    print(f"pilot-{pilot_id} submitted by the officer of {args.town}")
-    print(f"watch it: {ui}/namespaces/{settings.temporal_namespace}/workflows/pilot-{pilot_id}")
+    print(f"{workflow_id(pilot_id)} submitted by the officer of {args.town}")
+    print(f"watch it: {temporal_ui_url(settings, workflow_id(pilot_id))}")
 
 
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ from workflows.contracts import (
     RespondRequest,
     ReviewRequest,
     SelectPartnerRequest,
+    workflow_id,
 )
 
 UPDATE_TIMEOUT = 30.0
@@ -64,7 +65,7 @@ class Demo:
     async def update(self, pilot_id: str, name: str, request: Any) -> PilotState:
         from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 
-        handle = self.client.get_workflow_handle(f"pilot-{pilot_id}")
+        handle = self.client.get_workflow_handle(workflow_id(pilot_id))
         call = handle.execute_update(name, request, result_type=PilotState)
         try:
             return await asyncio.wait_for(call, UPDATE_TIMEOUT)
@@ -73,7 +74,7 @@ class Demo:
 
     async def invited(self, pilot_id: str, preferred: str) -> str:
         """Wait for the matching round's invitations; the preferred company if it is invited."""
-        handle = self.client.get_workflow_handle(f"pilot-{pilot_id}")
+        handle = self.client.get_workflow_handle(workflow_id(pilot_id))
         deadline = time.monotonic() + UPDATE_TIMEOUT
         while time.monotonic() < deadline:
             state = await handle.query("get_state", result_type=PilotState)

@@ -1,6 +1,7 @@
 """Starting pilots and acting on them through their workflows; the read model answers reads."""
 
 import contextlib
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,16 +17,20 @@ from core.settings import Settings
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.schemas.pilots import CandidatePublic, KpiPublic, PilotCreate, PilotPublic, PilotUpdate
 from workflows import search_attributes
-from workflows.contracts import Actor, Kpi, LifecycleRules, PilotInput, PilotState, Proposal
+from workflows.contracts import (
+    Actor,
+    Kpi,
+    LifecycleRules,
+    PilotInput,
+    PilotState,
+    Proposal,
+    workflow_id,
+)
 from workflows.pilot import PilotWorkflow
 from workflows.stages import END_STAGES, Action, RefusalKind, Role, Stage, allowed_actions, refusal
 
 # Pilot ids made from an Idempotency-Key: the same key always names the same workflow.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0e7c52-3a8e-4c1e-9d55-6f1f1c0c2a10")
-
-
-def workflow_id(pilot_id: str) -> str:
-    return f"pilot-{pilot_id}"
 
 
 def actor_of(user: User) -> Actor:
@@ -34,19 +39,12 @@ def actor_of(user: User) -> Actor:
 
 
 def lifecycle_rules(settings: Settings) -> LifecycleRules:
-    """The settings' deadlines, periods and counts, fixed into each new pilot."""
+    """The settings' deadlines, periods and counts, fixed into each new pilot.
+
+    Every rule has a setting of the same name, so a new rule cannot be forgotten here.
+    """
     return LifecycleRules(
-        day_seconds=settings.day_seconds,
-        review_reminder_days=settings.review_reminder_days,
-        review_reminders=settings.review_reminders,
-        invites_per_round=settings.invites_per_round,
-        matching_rounds=settings.matching_rounds,
-        response_days=settings.response_days,
-        response_reminder_before_days=settings.response_reminder_before_days,
-        checkin_period_days=settings.checkin_period_days,
-        evaluation_reminder_days=settings.evaluation_reminder_days,
-        evaluation_reminders=settings.evaluation_reminders,
-        default_extension_days=settings.default_extension_days,
+        **{rule.name: getattr(settings, rule.name) for rule in dataclasses.fields(LifecycleRules)}
     )
 
 

@@ -7,6 +7,11 @@ from typing import Any
 SYSTEM = "system"
 
 
+def workflow_id(pilot_id: str) -> str:
+    """A pilot's workflow is `pilot-<id>`: the service, the activities and tools agree here."""
+    return f"pilot-{pilot_id}"
+
+
 @dataclass
 class Kpi:
     name: str
