@@ -36,7 +36,8 @@ def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
     pilot.budget_eur = proposal.budget_eur
     pilot.desired_start = proposal.start_date
     pilot.duration_days = proposal.duration_days
-    pilot.kpis = state_to_json(state)["proposal"]["kpis"]
+    document = state_to_json(state)
+    pilot.kpis = document["proposal"]["kpis"]
     pilot.stage = state.stage
     pilot.outcome = state.outcome
     pilot.round = state.round
@@ -48,4 +49,4 @@ def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
     pilot.parent_id = state.parent_id
     pilot.updated_at = state.updated_at
     pilot.version = seq
-    pilot.state = state_to_json(state)
+    pilot.state = document
