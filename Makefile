@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install chromium run test lint typecheck pytest clean
 
 install: $(STAMP)
 
@@ -23,7 +23,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+# The browser tests drive Debian's Chromium through Playwright (never Playwright's download).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+
+pytest: install chromium
 	$(BIN)/pytest
 
 test: lint typecheck pytest
