@@ -8,16 +8,14 @@ The table of these rules, in words, is docs/SECURITY.md's "Confidentiality" sect
 """
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from workflows.contracts import PilotState
-
-# The stage machine's role strings; workflows.stages is not imported so that this module
-# depends on the contracts alone.
-ADMIN_ROLE, TOWN_OFFICER_ROLE, COMPANY_ROLE = "admin", "town_officer", "company"
+from workflows.stages import RESPONDABLE, Role, Stage
 
 
 class Relation(StrEnum):
@@ -57,15 +55,15 @@ class Viewer:
 
 def relation_of(state: PilotState, viewer: Viewer) -> Relation:
     """How this viewer stands to this pilot."""
-    if viewer.role == ADMIN_ROLE:
+    if viewer.role == Role.ADMIN:
         return Relation.ADMIN
-    if viewer.role == TOWN_OFFICER_ROLE:
+    if viewer.role == Role.TOWN_OFFICER:
         if viewer.town_id is not None and viewer.town_id == state.town_id:
             return Relation.OWN_TOWN
-        if state.stage == "closed" and state.outcome == "generalize":
+        if state.stage == Stage.CLOSED and state.outcome == "generalize":
             return Relation.OTHER_TOWN
         return Relation.NONE
-    if viewer.role == COMPANY_ROLE and viewer.company_id is not None:
+    if viewer.role == Role.COMPANY and viewer.company_id is not None:
         if viewer.company_id == state.partner_company_id:
             return Relation.PARTNER
         if state.candidate(viewer.company_id) is not None:
@@ -75,10 +73,17 @@ def relation_of(state: PilotState, viewer: Viewer) -> Relation:
 
 # ---- the pilot -------------------------------------------------------------------------
 
-# Each part of PilotState beyond the proposal, the stage and the round: who reads it.
-# The candidates are ruled apart: all of them for the town's side, a company's own entry
-# for a company, none for anyone else.
+# Everyone who may see the pilot reads these parts of its state.
+OPEN_STATE_FIELDS = frozenset(
+    {
+        "pilot_id", "town_id", "proposal", "stage", "round", "parent_id", "seq",
+        "created_at", "updated_at",
+    }
+)  # fmt: skip
+# Who reads each other part; a part named nowhere keeps its default (empty) value for
+# everyone outside the town's side.
 STATE_FIELDS: dict[str, Readers] = {
+    "candidates": EVERYONE,  # each company its own entry only (see `disclose`)
     "outcome": PUBLISHED,  # the decision
     "partner_company_id": PUBLISHED,
     "trial_start": PUBLISHED,
@@ -88,8 +93,8 @@ STATE_FIELDS: dict[str, Readers] = {
     "deadline": TRIAL,
     "waiting_on": TRIAL,
 }
-# While the companies are answering, the deadline is theirs too.
-ANSWERING_STAGE = "matching"
+# While the companies may answer, the deadline is theirs too.
+ANSWER_DEADLINE = frozenset({"deadline", "waiting_on"})
 
 
 @dataclass(frozen=True)
@@ -108,20 +113,22 @@ def view_pilot(state: PilotState, viewer: Viewer) -> PilotView:
 
 
 def disclose(state: PilotState, relation: Relation, *, company_id: str | None = None) -> PilotView:
-    """The state with what `relation` may not read emptied; `company_id` is the reader's."""
-    shown = copy.deepcopy(state)
+    """A copy of the state holding only what `relation` may read; `company_id` is the reader's."""
+    answering = _answering(state, relation, company_id)
+    readable = {
+        part.name: copy.deepcopy(getattr(state, part.name))
+        for part in dataclasses.fields(PilotState)
+        if part.name in OPEN_STATE_FIELDS
+        or relation in TOWN_SIDE | STATE_FIELDS.get(part.name, TOWN_SIDE)
+        or (answering and part.name in ANSWER_DEADLINE)
+    }
+    shown = PilotState(**readable)
     if relation not in TOWN_SIDE:
         own = company_id if relation in COMPANIES else None
         shown.candidates = [c for c in shown.candidates if own and c.company_id == own]
-    for name, readers in STATE_FIELDS.items():
-        if relation in readers:
-            continue
-        if name in ("deadline", "waiting_on") and _answering(state, relation, company_id):
-            continue
-        setattr(shown, name, 0 if name == "checkins" else None)
     partner = state.candidate(state.partner_company_id)
-    visible_partner = partner is not None and relation in STATE_FIELDS["partner_company_id"]
-    return PilotView(relation, shown, partner.company_name if visible_partner and partner else None)
+    named = partner is not None and relation in TOWN_SIDE | STATE_FIELDS["partner_company_id"]
+    return PilotView(relation, shown, partner.company_name if named and partner else None)
 
 
 def _answering(state: PilotState, relation: Relation, company_id: str | None) -> bool:
@@ -129,9 +136,9 @@ def _answering(state: PilotState, relation: Relation, company_id: str | None) ->
     candidate = state.candidate(company_id)
     return (
         relation == Relation.INVITED
-        and state.stage == ANSWERING_STAGE
+        and state.stage == Stage.MATCHING
         and candidate is not None
-        and candidate.status in ("invited", "interested", "declined")
+        and candidate.status in RESPONDABLE
     )
 
 
@@ -273,5 +280,5 @@ AUDIENCE_RELATIONS = {
 def recipient_relation(state: PilotState, audience: str, company_id: str | None) -> Relation:
     """How an email's recipient stands to the pilot, from the audience that reached it."""
     if audience == "companies" and company_id is not None:
-        return relation_of(state, Viewer(COMPANY_ROLE, company_id=company_id))
+        return relation_of(state, Viewer(Role.COMPANY, company_id=company_id))
     return AUDIENCE_RELATIONS.get(audience, Relation.NONE)

@@ -1,5 +1,6 @@
 """The disclosure policy, relation by relation: the pilot, every event kind, every email's extra."""
 
+import dataclasses
 import re
 from typing import Any
 
@@ -7,6 +8,8 @@ import pytest
 
 from core.disclosure import (
     EVENT_RULES,
+    OPEN_STATE_FIELDS,
+    STATE_FIELDS,
     Relation,
     Viewer,
     disclose,
@@ -154,6 +157,12 @@ def test_each_relation_reads_its_part_of_the_pilot(relation: Relation) -> None:
     # The proposal and the stage are everyone's; the original state is left whole.
     assert view.state.proposal == state.proposal and view.state.stage == "closed"
     assert _fields(state) == EVERYTHING
+
+
+def test_every_part_of_the_state_is_ruled() -> None:
+    """A part added to PilotState is the town side's alone until a rule here opens it."""
+    parts = {part.name for part in dataclasses.fields(PilotState)}
+    assert parts == OPEN_STATE_FIELDS | set(STATE_FIELDS)
 
 
 def test_a_company_reads_its_own_entry_whole_and_no_other() -> None:
