@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from core.disclosure import disclose, email_extra, recipient_relation
 from workflows.contracts import PilotState
 
 # The template keys the workflow sends; each exists in every locale as .txt and .html.
@@ -54,6 +55,9 @@ class Recipient:
     name: str
     locale: str
     company_id: str | None = None
+    # The audience that reached it (town, admins, companies, other_towns): with company_id,
+    # what the disclosure policy lets this recipient read.
+    audience: str = ""
 
 
 @dataclass
@@ -85,20 +89,25 @@ def email_context(
     pilot: PilotState,
     recipient: Recipient,
     links: Links,
+    template: str,
     extra: Mapping[str, Any] | None = None,
     town: str = "",
     theme: str = "",
 ) -> dict[str, Any]:
-    """Everything a template may use; the names are the templates' contract."""
-    partner = pilot.candidate(pilot.partner_company_id)
+    """Everything a template may use, cut to what this recipient may read (core.disclosure).
+
+    The names are the templates' contract.
+    """
+    relation = recipient_relation(pilot, recipient.audience, recipient.company_id)
+    view = disclose(pilot, relation, company_id=recipient.company_id)
     return {
-        "pilot": pilot,
+        "pilot": view.state,
         "recipient": recipient,
         "links": links,
-        "extra": dict(extra or {}),
+        "extra": email_extra(template, extra or {}, relation, company_id=recipient.company_id),
         "town": town or pilot.town_id,
         "theme": theme or pilot.proposal.theme,
-        "partner": partner.company_name if partner else "",
+        "partner": view.partner_name or "",
     }
 
 

@@ -65,6 +65,7 @@ async def resolve_recipients(
     found: list[Recipient] = []
     active_users = select(User).where(User.active.is_(True))
     for audience in request.audiences:
+        reached = len(found)
         if audience == "town":
             users = await session.scalars(
                 active_users.where(
@@ -89,6 +90,8 @@ async def resolve_recipients(
             found += await _company_recipients(session, request)
         else:
             raise ValueError(f"unknown audience {audience!r}")
+        for recipient in found[reached:]:
+            recipient.audience = audience  # what each may read: see core.disclosure
     unique: dict[str, Recipient] = {}
     for recipient in found:
         address = clean_address(recipient.address)
@@ -200,6 +203,7 @@ class NotificationActivities:
             pilot=request.state,
             recipient=recipient,
             links=links,
+            template=request.template,
             extra=request.extra,
             town=town,
             theme=theme,

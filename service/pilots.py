@@ -10,12 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from core.disclosure import Viewer, view_pilot
 from core.models import Pilot, Theme, User
 from core.pilot_repository import PilotRepository
 from core.pilot_state import apply_state, state_from_json
 from core.settings import Settings
 from service.errors import Conflict, Forbidden, Invalid, NotFound
-from service.schemas.pilots import CandidatePublic, KpiPublic, PilotCreate, PilotPublic, PilotUpdate
+from service.schemas.pilots import (
+    CandidatePublic,
+    EvaluationPublic,
+    KpiPublic,
+    PilotCreate,
+    PilotPublic,
+    PilotUpdate,
+)
 from workflows import search_attributes
 from workflows.contracts import (
     Actor,
@@ -27,7 +35,7 @@ from workflows.contracts import (
     workflow_id,
 )
 from workflows.pilot import PilotWorkflow
-from workflows.stages import END_STAGES, Action, RefusalKind, Role, Stage, allowed_actions, refusal
+from workflows.stages import END_STAGES, Action, RefusalKind, Stage, allowed_actions, refusal
 
 # Pilot ids made from an Idempotency-Key: the same key always names the same workflow.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0e7c52-3a8e-4c1e-9d55-6f1f1c0c2a10")
@@ -159,15 +167,20 @@ async def create_pilot(
     return pilot
 
 
+def viewer_of(user: User) -> Viewer:
+    """The disclosure policy's view of a user: role, town and company."""
+    return Viewer(role=user.role, town_id=user.town_id, company_id=user.company_id)
+
+
 def to_public(state: PilotState, user: User) -> PilotPublic:
-    """The pilot as this user may see it, with what this user may do now."""
-    candidates = state.candidates
-    if user.role == Role.COMPANY:
-        candidates = [c for c in candidates if c.company_id == user.company_id]
-    proposal = state.proposal
+    """The pilot as this user may read it (core.disclosure), with what this user may do now."""
+    view = view_pilot(state, viewer_of(user))
+    shown = view.state
+    proposal = shown.proposal
+    evaluation = shown.evaluation
     return PilotPublic(
-        id=state.pilot_id,
-        town_id=state.town_id,
+        id=shown.pilot_id,
+        town_id=shown.town_id,
         title=proposal.title,
         summary=proposal.summary,
         theme=proposal.theme,
@@ -176,19 +189,23 @@ def to_public(state: PilotState, user: User) -> PilotPublic:
         desired_start=date.fromisoformat(proposal.desired_start),
         duration_days=proposal.duration_days,
         kpis=[KpiPublic.model_validate(k.__dict__) for k in proposal.kpis],
-        stage=state.stage,
-        outcome=state.outcome,  # type: ignore[arg-type]
-        round=state.round,
-        candidates=[CandidatePublic.model_validate(c.__dict__) for c in candidates],
-        partner_company_id=state.partner_company_id,
-        trial_start=state.trial_start,
-        trial_end=state.trial_end,
-        deadline=state.deadline,
-        waiting_on=state.waiting_on,
+        stage=shown.stage,
+        outcome=shown.outcome,  # type: ignore[arg-type]
+        round=shown.round,
+        candidates=[CandidatePublic.model_validate(c.__dict__) for c in shown.candidates],
+        partner_company_id=shown.partner_company_id,
+        partner_company_name=view.partner_name,
+        trial_start=shown.trial_start,
+        trial_end=shown.trial_end,
+        deadline=shown.deadline,
+        waiting_on=shown.waiting_on,
+        evaluation=EvaluationPublic.model_validate(dataclasses.asdict(evaluation))
+        if evaluation
+        else None,
         allowed_actions=allowed_actions(state, actor_of(user)),
-        parent_id=state.parent_id,
-        created_at=state.created_at,
-        updated_at=state.updated_at,
+        parent_id=shown.parent_id,
+        created_at=shown.created_at,
+        updated_at=shown.updated_at,
     )
 
 

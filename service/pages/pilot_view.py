@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.email_rendering import kpi_results
+from core.disclosure import view_pilot
 from core.models import User
 from service.pages.directory import load_names, user_names
 from service.pages.timeline import describe
-from service.pilots import pilot_state, to_public, visible_pilot
+from service.pilots import pilot_state, to_public, viewer_of, visible_pilot
 from service.routes import pilot_history
 from service.schemas.pilots import PersonActor
 from workflows.stages import Action, Role
@@ -48,25 +49,29 @@ ACTION_ORDER = [
 async def pilot_context(
     session: AsyncSession, user: User, pilot_id: str, failed: FailedForm | None = None
 ) -> dict[str, Any]:
-    """The pilot as this user may see it, its timeline, and the forms this user may send."""
+    """The pilot as this user may see it, its timeline, and the forms this user may send.
+
+    Everything shown comes from the disclosure policy's view, as the JSON API's does.
+    """
     state = pilot_state(await visible_pilot(session, user, pilot_id))
+    view = view_pilot(state, viewer_of(user))
     pilot = to_public(state, user)
     events = await pilot_history.list_events(pilot_id=pilot_id, session=session, user=user)
-    # A company sees only its own entry among the candidates, and so only its own name.
+    # Names of the companies this user may know: its own entry, or all, and the partner.
     companies = {c.company_id: c.company_name for c in pilot.candidates}
+    if pilot.partner_company_id and pilot.partner_company_name:
+        companies[pilot.partner_company_id] = pilot.partner_company_name
     users = await user_names(
         session,
         [e.actor.user_id for e in events if isinstance(e.actor, PersonActor) and e.actor.user_id],
     )
     is_company = user.role == Role.COMPANY
-    # The partner's name, for whoever may see its entry (another company may not).
-    partner = next((c for c in pilot.candidates if c.company_id == pilot.partner_company_id), None)
     return {
         "pilot": pilot,
         "names": await load_names(session),
-        "partner_name": partner.company_name if partner else None,
-        "kpi_rows": kpi_results(state),
-        "evaluation": state.evaluation,
+        "partner_name": pilot.partner_company_name,
+        "kpi_rows": kpi_results(view.state),
+        "evaluation": view.state.evaluation,
         "timeline": describe(events, companies, users),
         "actions": [a for a in ACTION_ORDER if a in pilot.allowed_actions],
         "interested": [c for c in pilot.candidates if c.status == "interested"],

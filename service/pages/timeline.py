@@ -74,7 +74,8 @@ def _actor(event: EventPublic, users: dict[str, str]) -> str:
     if isinstance(actor, SystemActor):
         return "Automatic, on a deadline" if actor.system == "timer" else "pilotflow"
     if actor.user_id is None:
-        return "pilotflow"
+        # Another town reads who acted by role only (core.disclosure): no name, no address.
+        return "" if actor.role else "pilotflow"
     return users.get(actor.user_id, actor.user_id)
 
 

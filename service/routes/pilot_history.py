@@ -1,18 +1,16 @@
 """What happened to a pilot: its audit trail, its Temporal history, its email."""
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from core.models import AuditEvent, User
+from core.disclosure import EventView, relation_of, view_event
+from core.models import AuditEvent
 from core.pilot_repository import PilotRepository
 from service.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalClientDep
 from service.errors import error_responses
-from service.pilots import visible_pilot, workflow_id
+from service.pilots import pilot_state, viewer_of, visible_pilot, workflow_id
 from service.schemas.common import IdPath
 from service.schemas.pilots import EventPublic, NotificationPublic, WorkflowHistoryPublic
 from service.workflow_history import summarise_history, temporal_ui_url
-from workflows.stages import Role
 
 router = APIRouter(
     prefix="/api/v1/pilots/{pilot_id}",
@@ -20,38 +18,31 @@ router = APIRouter(
     responses=error_responses(401, 404),
 )
 
-# What other companies said or were offered is not a company's to read.
-_COMPANY_HIDDEN_DATA = ("company_ids", "expired")
-
 
 @router.get("/events")
 async def list_events(
     *, pilot_id: IdPath, session: SessionDep, user: CurrentUser
 ) -> list[EventPublic]:
-    """The audit trail: one entry per transition and per action, in order."""
-    await visible_pilot(session, user, pilot_id)
+    """The audit trail as this user may read it (core.disclosure): one entry per transition."""
+    state = pilot_state(await visible_pilot(session, user, pilot_id))
+    relation = relation_of(state, viewer_of(user))
     events = await PilotRepository(session).audit_trail(pilot_id)
-    return [_public_event(e, user) for e in events if _shown(e, user)]
+    shown = []
+    for event in events:
+        view = view_event(event.kind, event.data, event.actor, relation, company_id=user.company_id)
+        if view is not None:
+            shown.append(_public_event(event, view))
+    return shown
 
 
-def _shown(event: AuditEvent, user: User) -> bool:
-    if user.role != Role.COMPANY or event.kind != "answered":
-        return True
-    return event.data.get("company_id") == user.company_id
-
-
-def _public_event(event: AuditEvent, user: User) -> EventPublic:
-    data: dict[str, Any] = dict(event.data)
-    if user.role == Role.COMPANY:
-        for key in _COMPANY_HIDDEN_DATA:
-            data.pop(key, None)
+def _public_event(event: AuditEvent, view: EventView) -> EventPublic:
     return EventPublic(
         seq=event.seq,
         at=event.at,
         kind=event.kind,
         stage=event.stage,
-        actor=event.actor,  # type: ignore[arg-type]
-        data=data,
+        actor=view.actor,  # type: ignore[arg-type]
+        data=view.data,
     )
 
 

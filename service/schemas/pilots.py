@@ -65,6 +65,18 @@ class CandidatePublic(BaseModel):
     message: str
 
 
+class MeasurementPublic(BaseModel):
+    kpi: str
+    value: float
+
+
+class EvaluationPublic(BaseModel):
+    kpi_results: list[MeasurementPublic]
+    satisfaction: int
+    lessons: str
+    recommendation: Literal["generalize", "extend", "stop"]
+
+
 class PilotPublic(BaseModel):
     id: str
     town_id: str
@@ -81,10 +93,16 @@ class PilotPublic(BaseModel):
     round: int
     candidates: list[CandidatePublic]
     partner_company_id: str | None
+    partner_company_name: str | None = Field(
+        default=None, description="The partner's name, for whoever may know who it is"
+    )
     trial_start: datetime | None
     trial_end: datetime | None
     deadline: datetime | None = Field(description="The next deadline, or null")
     waiting_on: str | None = Field(description="Whom the next deadline waits on")
+    evaluation: EvaluationPublic | None = Field(
+        default=None, description="The town's evaluation, once submitted, for whoever may read it"
+    )
     allowed_actions: list[str] = Field(description="What the caller may do now")
     parent_id: str | None
     created_at: datetime

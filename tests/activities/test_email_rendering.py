@@ -54,11 +54,18 @@ def render(
 ) -> tuple[str, str, str]:
     context = email_context(
         pilot=pilot or sample_pilot_state(),
-        recipient=Recipient("alice@roubaix.example", "Alice Martin", locale, company_id),
+        recipient=Recipient(
+            "alice@roubaix.example",
+            "Alice Martin",
+            locale,
+            company_id,
+            audience="companies" if company_id else "town",
+        ),
         links=Links(
             "https://pilotflow.example/pilots/p1",
             "https://pilotflow.example/unsubscribe/tok" if company_id else None,
         ),
+        template=template,
         extra=SAMPLE_EXTRAS[template] if extra is None else extra,
         town="Roubaix",
         theme="Ville efficace",

@@ -1,0 +1,284 @@
+"""What each party may read of a pilot: the one policy behind the API, the pages and the email.
+
+Pure code on the workflow's dataclasses. A reader is first placed in a `Relation` to the
+pilot; the pilot's state, each audit event and each email's `extra` are then cut down to
+what that relation may read. Whatever a rule does not name is read by the town's side only
+(the pilot's own town and the admins), so a new field stays private until a rule opens it.
+The table of these rules, in words, is docs/SECURITY.md's "Confidentiality" section.
+"""
+
+import copy
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from workflows.contracts import PilotState
+from workflows.stages import RESPONDABLE, Role, Stage
+
+
+class Relation(StrEnum):
+    ADMIN = "admin"
+    OWN_TOWN = "own_town"
+    PARTNER = "partner"
+    # A company invited to the pilot that is not its partner: invited, interested, declined,
+    # expired or not selected.
+    INVITED = "invited"
+    # Another town's officer, on a pilot closed `generalize`.
+    OTHER_TOWN = "other_town"
+    NONE = "none"  # sees nothing beyond the proposal
+
+
+Readers = frozenset[Relation]
+
+TOWN_SIDE: Readers = frozenset({Relation.ADMIN, Relation.OWN_TOWN})
+COMPANIES: Readers = frozenset({Relation.PARTNER, Relation.INVITED})
+# The trial, its progress and its evaluation: the town's side and the chosen partner.
+TRIAL: Readers = TOWN_SIDE | {Relation.PARTNER}
+# What a generalized pilot publishes to the other towns: partner, dates, evaluation, decision.
+PUBLISHED: Readers = TRIAL | {Relation.OTHER_TOWN}
+# The matching: the town's side and the companies it invited.
+MATCHING: Readers = TRIAL | COMPANIES
+# The stage and the proposal.
+EVERYONE: Readers = PUBLISHED | {Relation.INVITED}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads: a user (role, town, company), or an email's recipient."""
+
+    role: str
+    town_id: str | None = None
+    company_id: str | None = None
+
+
+def relation_of(state: PilotState, viewer: Viewer) -> Relation:
+    """How this viewer stands to this pilot."""
+    if viewer.role == Role.ADMIN:
+        return Relation.ADMIN
+    if viewer.role == Role.TOWN_OFFICER:
+        if viewer.town_id is not None and viewer.town_id == state.town_id:
+            return Relation.OWN_TOWN
+        if state.stage == Stage.CLOSED and state.outcome == "generalize":
+            return Relation.OTHER_TOWN
+        return Relation.NONE
+    if viewer.role == Role.COMPANY and viewer.company_id is not None:
+        if viewer.company_id == state.partner_company_id:
+            return Relation.PARTNER
+        if state.candidate(viewer.company_id) is not None:
+            return Relation.INVITED
+    return Relation.NONE
+
+
+# ---- the pilot -------------------------------------------------------------------------
+
+# Everyone who may see the pilot reads these parts of its state.
+OPEN_STATE_FIELDS = frozenset(
+    {
+        "pilot_id", "town_id", "proposal", "stage", "round", "parent_id", "seq",
+        "created_at", "updated_at",
+    }
+)  # fmt: skip
+# Who reads each other part; a part named nowhere keeps its default (empty) value for
+# everyone outside the town's side.
+STATE_FIELDS: dict[str, Readers] = {
+    "candidates": EVERYONE,  # each company its own entry only (see `disclose`)
+    "outcome": PUBLISHED,  # the decision
+    "partner_company_id": PUBLISHED,
+    "trial_start": PUBLISHED,
+    "trial_end": PUBLISHED,
+    "evaluation": PUBLISHED,
+    "checkins": TRIAL,
+    "deadline": TRIAL,
+    "waiting_on": TRIAL,
+}
+# While the companies may answer, the deadline is theirs too.
+ANSWER_DEADLINE = frozenset({"deadline", "waiting_on"})
+
+
+@dataclass(frozen=True)
+class PilotView:
+    """A pilot as one viewer may read it: a redacted copy of its state."""
+
+    relation: Relation
+    state: PilotState
+    partner_name: str | None = None
+
+
+def view_pilot(state: PilotState, viewer: Viewer) -> PilotView:
+    """The pilot as `viewer` may read it."""
+    relation = relation_of(state, viewer)
+    return disclose(state, relation, company_id=viewer.company_id)
+
+
+def disclose(state: PilotState, relation: Relation, *, company_id: str | None = None) -> PilotView:
+    """A copy of the state holding only what `relation` may read; `company_id` is the reader's."""
+    answering = _answering(state, relation, company_id)
+    readable = {
+        part.name: copy.deepcopy(getattr(state, part.name))
+        for part in dataclasses.fields(PilotState)
+        if part.name in OPEN_STATE_FIELDS
+        or relation in TOWN_SIDE | STATE_FIELDS.get(part.name, TOWN_SIDE)
+        or (answering and part.name in ANSWER_DEADLINE)
+    }
+    shown = PilotState(**readable)
+    if relation not in TOWN_SIDE:
+        own = company_id if relation in COMPANIES else None
+        shown.candidates = [c for c in shown.candidates if own and c.company_id == own]
+    partner = state.candidate(state.partner_company_id)
+    named = partner is not None and relation in TOWN_SIDE | STATE_FIELDS["partner_company_id"]
+    return PilotView(relation, shown, partner.company_name if named and partner else None)
+
+
+def _answering(state: PilotState, relation: Relation, company_id: str | None) -> bool:
+    """An invited company still asked for its answer reads the answer's deadline."""
+    candidate = state.candidate(company_id)
+    return (
+        relation == Relation.INVITED
+        and state.stage == Stage.MATCHING
+        and candidate is not None
+        and candidate.status in RESPONDABLE
+    )
+
+
+# ---- the audit trail -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """Who reads an event of one kind, and each key of its data."""
+
+    readers: Readers
+    fields: Mapping[str, Readers] = field(default_factory=dict)
+    # The event is one company's own (its answer): among companies, only it reads it.
+    own_company_only: bool = False
+
+
+# Keys holding company ids: a company reads its own id there and no other.
+COMPANY_LIST_KEYS = ("company_ids", "expired")
+
+_ENDED = EventRule(EVERYONE, {"reason": TRIAL, "stage": EVERYONE})
+EVENT_RULES: dict[str, EventRule] = {
+    "submitted": EventRule(EVERYONE, {"title": EVERYONE}),
+    "amended": EventRule(EVERYONE, {"title": EVERYONE}),
+    "review_reminder": EventRule(TOWN_SIDE, {"reminder": TOWN_SIDE}),
+    "reviewed": EventRule(EVERYONE, {"decision": EVERYONE, "comment": TOWN_SIDE}),
+    "companies_invited": EventRule(MATCHING, {"round": EVERYONE, "company_ids": COMPANIES}),
+    "invitation_reminder": EventRule(MATCHING, {"company_ids": COMPANIES}),
+    "responses_closed": EventRule(MATCHING, {"round": EVERYONE, "expired": COMPANIES}),
+    "answered": EventRule(
+        TOWN_SIDE | COMPANIES,
+        {"company_id": COMPANIES, "interested": COMPANIES, "message": COMPANIES},
+        own_company_only=True,
+    ),
+    "partner_selected": EventRule(EVERYONE, {"company_id": PUBLISHED, "trial_start": PUBLISHED}),
+    "trial_started": EventRule(EVERYONE),
+    "progress_reported": EventRule(TRIAL, {"measurements": TRIAL, "note": TRIAL}),
+    "checkin_requested": EventRule(TRIAL, {"checkin": TRIAL}),
+    "trial_ended": EventRule(EVERYONE, {"reason": TRIAL}),
+    "evaluation_submitted": EventRule(
+        PUBLISHED,
+        {
+            "kpi_results": PUBLISHED,
+            "satisfaction": PUBLISHED,
+            "lessons": PUBLISHED,
+            "recommendation": PUBLISHED,
+        },
+    ),
+    "evaluation_reminder": EventRule(TRIAL, {"reminder": TRIAL}),
+    "decided": EventRule(
+        EVERYONE,
+        {"decision": PUBLISHED, "extension_days": PUBLISHED, "comment": TOWN_SIDE},
+    ),
+    "withdrawn": _ENDED,
+    "cancelled": _ENDED,
+    "unmatched": _ENDED,
+    "generalization_offered": EventRule(EVERYONE),
+}
+# A kind no rule names yet: the town's side only, until someone decides.
+PRIVATE = EventRule(TOWN_SIDE)
+
+
+@dataclass(frozen=True)
+class EventView:
+    data: dict[str, Any]
+    actor: dict[str, Any]
+
+
+def view_event(
+    kind: str,
+    data: Mapping[str, Any],
+    actor: Mapping[str, Any],
+    relation: Relation,
+    *,
+    company_id: str | None = None,
+) -> EventView | None:
+    """The event as `relation` may read it, or None if it may not read it at all."""
+    rule = EVENT_RULES.get(kind, PRIVATE)
+    if relation not in rule.readers:
+        return None
+    if rule.own_company_only and relation in COMPANIES and data.get("company_id") != company_id:
+        return None
+    return EventView(_filter(rule, data, relation, company_id), _actor(actor, relation))
+
+
+def _filter(
+    rule: EventRule, data: Mapping[str, Any], relation: Relation, company_id: str | None
+) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for key, value in data.items():
+        # The town's side reads everything; the fields' rules are for everyone else.
+        if relation not in TOWN_SIDE | rule.fields.get(key, TOWN_SIDE):
+            continue
+        if key in COMPANY_LIST_KEYS and relation not in TOWN_SIDE:
+            value = [c for c in value if c == company_id] if isinstance(value, list) else []
+        shown[key] = value
+    return shown
+
+
+def _actor(actor: Mapping[str, Any], relation: Relation) -> dict[str, Any]:
+    """Another town reads who acted by role only: people's ids lead to names and addresses."""
+    if relation == Relation.OTHER_TOWN and "user_id" in actor:
+        return {**actor, "user_id": None}
+    return dict(actor)
+
+
+# ---- email -----------------------------------------------------------------------------
+
+# Each template's `extra` reports an event: it is read as that event's data is.
+EMAIL_EXTRA_RULES: dict[str, EventRule] = {
+    "pilot_submitted": EventRule(EVERYONE, {"resubmitted": EVERYONE}),
+    "review_outcome": EVENT_RULES["reviewed"],
+    "review_reminder": EVENT_RULES["review_reminder"],
+    "invitation": EVENT_RULES["companies_invited"],
+    "answer_received": PRIVATE,  # a company's answer, to its town only
+    "checkin_request": EVENT_RULES["checkin_requested"],
+    "trial_ended": EVENT_RULES["trial_ended"],
+    "evaluation_reminder": EVENT_RULES["evaluation_reminder"],
+    "decision": EVENT_RULES["decided"],
+    "pilot_ended": _ENDED,
+}
+
+
+def email_extra(
+    template: str, extra: Mapping[str, Any], relation: Relation, *, company_id: str | None = None
+) -> dict[str, Any]:
+    """The part of a notification's `extra` that this recipient may read."""
+    rule = EMAIL_EXTRA_RULES.get(template, PRIVATE)
+    return _filter(rule, extra, relation, company_id)
+
+
+# Who each audience of a notification is, for the email it receives.
+AUDIENCE_RELATIONS = {
+    "town": Relation.OWN_TOWN,
+    "admins": Relation.ADMIN,
+    "other_towns": Relation.OTHER_TOWN,
+}
+
+
+def recipient_relation(state: PilotState, audience: str, company_id: str | None) -> Relation:
+    """How an email's recipient stands to the pilot, from the audience that reached it."""
+    if audience == "companies" and company_id is not None:
+        return relation_of(state, Viewer(Role.COMPANY, company_id=company_id))
+    return AUDIENCE_RELATIONS.get(audience, Relation.NONE)
