@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from temporalio.client import Client, RPCTimeoutOrCancelledError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core.models import Pilot, Theme, User
@@ -273,7 +273,8 @@ async def run_update(
     try:
         async with asyncio.timeout(settings.action_wait_seconds):
             result: ActionResult = await handle.execute_update(update, request, id=update_id)
-    except TimeoutError:
+    except (TimeoutError, RPCTimeoutOrCancelledError):
+        # The SDK reports its cancelled call as its own error rather than the timeout's.
         raise Unavailable(
             "no worker took the action in time: retry with the same Idempotency-Key",
             retry_after=ACTION_RETRY_AFTER_SECONDS,
