@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -28,6 +27,7 @@ from workflows.contracts import (
     PilotInput,
     PilotState,
     Proposal,
+    keyed_update_id,
     workflow_id,
 )
 from workflows.pilot import PilotWorkflow
@@ -220,15 +220,14 @@ def check_may(pilot: Pilot, user: User, action: Action) -> PilotState:
     return state
 
 
-def update_id(user: User, action: Action, idempotency_key: str | None) -> str:
-    """The Temporal Update id: from the user's Idempotency-Key if any, so a retry is the same.
+def update_id(user: User, action: Action, idempotency_key: str | None) -> str | None:
+    """The Temporal Update id: from the user's Idempotency-Key, so a retry is the same Update.
 
-    Hashed with the user and the action, so one user's key never answers for another's.
+    Without a key, Temporal makes a fresh one.
     """
     if not idempotency_key:
-        return f"{action}-{uuid.uuid4().hex}"
-    scoped = f"{user.id}\x00{action}\x00{idempotency_key}".encode()
-    return f"{action}-{hashlib.sha256(scoped).hexdigest()[:40]}"
+        return None
+    return keyed_update_id(user.id, action, idempotency_key)
 
 
 async def act(
@@ -249,7 +248,7 @@ async def act(
     """
     pilot = await visible_pilot(session, user, pilot_id)
     key = update_id(user, action, idempotency_key)
-    if idempotency_key and _acted(pilot_state(pilot), key):
+    if key is not None and _acted(pilot_state(pilot), key):
         # Done already (even if the pilot has ended since): the same answer, not a second act.
         return to_public(pilot_state(pilot), user)
     state = check_may(pilot, user, action)
@@ -263,7 +262,12 @@ def _acted(state: PilotState, key: str) -> bool:
 
 
 async def run_update(
-    client: Client, settings: Settings, pilot_id: str, update: Any, request: Any, update_id: str
+    client: Client,
+    settings: Settings,
+    pilot_id: str,
+    update: Any,
+    request: Any,
+    update_id: str | None = None,
 ) -> ActionResult:
     """Send an Update and wait for the workflow's answer, or 503 if no worker takes it in time.
 

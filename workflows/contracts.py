@@ -1,5 +1,6 @@
 """Dataclasses that cross the workflow boundary: one in, one out, so fields can be added."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,16 @@ SYSTEM = "system"
 def workflow_id(pilot_id: str) -> str:
     """A pilot's workflow is `pilot-<id>`: the service, the activities and tools agree here."""
     return f"pilot-{pilot_id}"
+
+
+# Updates sent with an Idempotency-Key have ids that start so; the workflow keeps receipts of those.
+KEYED_UPDATE_PREFIX = "key-"
+
+
+def keyed_update_id(user_id: str, action: str, idempotency_key: str) -> str:
+    """The Update id for a user's Idempotency-Key: scoped to the user and the action."""
+    scoped = f"{user_id}\x00{action}\x00{idempotency_key}".encode()
+    return f"{KEYED_UPDATE_PREFIX}{action}-{hashlib.sha256(scoped).hexdigest()[:32]}"
 
 
 @dataclass

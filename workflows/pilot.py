@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.contracts import (
+        KEYED_UPDATE_PREFIX,
         ActionBounds,
         ActionResult,
         Actor,
@@ -67,7 +68,7 @@ EMAIL_RETRY = RetryPolicy(
     non_retryable_error_types=["TemplateNotFound", "UndefinedError"],
 )
 ANSWERABLE = ("invited", "interested")
-RECEIPTS_KEPT = 20
+RECEIPTS_KEPT = 10
 # Patch ids: behaviour that changed the commands a running pilot's history holds.
 PATCH_ANSWER_BOUNDS = "bounded-answers"
 PATCH_CONTINUE_AS_NEW = "continue-as-new"
@@ -535,7 +536,7 @@ class PilotWorkflow:
         self._state.seq += 1
         self._state.updated_at = workflow.now()
         update = workflow.current_update_info()
-        if update is not None:
+        if update is not None and update.id.startswith(KEYED_UPDATE_PREFIX):
             # Kept in the read model too, so a retry after the pilot has ended still finds it.
             receipts = [*self._state.receipts, Receipt(update.id, self._state.seq)]
             self._state.receipts = receipts[-RECEIPTS_KEPT:]

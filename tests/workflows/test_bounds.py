@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from tests.support.histories import save_history
 from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, rules, start_pilot
 from tests.workflows.test_refusals import _refused
 from workflows.contracts import (
@@ -72,6 +73,7 @@ async def test_an_identical_answer_changes_nothing_and_changes_are_bounded(
     assert "respond" not in _allowed(state, C1, await env.get_current_time())
     await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "end of test"))
     await handle.result()
+    await save_history(handle, "answers_bounded_and_repeats_change_nothing")
     assert len(recorder.sent("answer_received")) == 3
 
 
