@@ -3,6 +3,8 @@
 On the real dev server: the API runs first without any worker, then with one.
 """
 
+import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -124,3 +126,63 @@ async def test_a_repeated_key_acts_once_while_the_pilot_runs(
             f"{pilot_url}/review", json=body, headers=other | {"Idempotency-Key": "changes-1"}
         )
         assert refused.status_code == 409, refused.text
+
+
+async def _page_form(page: str, action: str) -> dict[str, str]:
+    """The hidden fields of one action form on a rendered pilot page."""
+    form = page[page.index(f'/actions/{action}"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_form_sent_twice_from_the_page_acts_once(
+    api: AsyncClient,
+    settings: Settings,
+    dev_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with build_worker(dev_env.client, settings, sessions):
+        region = Region(api)
+        region.admin = await region.sign_in(*ADMIN)
+        lille = await region.post("/api/v1/towns", {"name": "Lille"})
+        company = await region.post(
+            "/api/v1/companies",
+            {
+                "name": "Compost & Co",
+                "contact_email": "hello@compost.example",
+                "themes": ["efficient-city"],
+                "tags": ["waste"],
+            },
+        )
+        officer = await region.user("officer@lille.example", "town_officer", town_id=lille["id"])
+        staff = await region.user("staff@compost.example", "company", company_id=company["id"])
+        pilot = await region.post("/api/v1/pilots", PROPOSAL | {"duration_days": 3650}, officer)
+        pilot_url = f"/api/v1/pilots/{pilot['id']}"
+        await region.post(f"{pilot_url}/review", {"decision": "approve", "comment": ""})
+        offer = {"interested": True, "message": "We compost"}
+        for _ in range(100):
+            answer = await api.post(f"{pilot_url}/respond", json=offer, headers=staff)
+            if answer.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        await region.post(f"{pilot_url}/select-partner", {"company_id": company["id"]}, officer)
+
+        login = await api.get("/login")
+        fields = dict(re.findall(r'name="(csrf_token)" value="([^"]+)"', login.text))
+        signed_in = await api.post(
+            "/login",
+            data=fields | {"email": "officer@lille.example", "password": "a-good-password"},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        page = await api.get(f"/pilots/{pilot['id']}")
+        assert page.status_code == 200, page.text
+        form = await _page_form(page.text, "progress")
+        assert re.fullmatch(r"[0-9a-f]{32}", form["submission_key"])
+        report = form | {"kpi-0-value": "410", "note": "first month"}
+        for _ in range(2):
+            sent = await api.post(f"/pilots/{pilot['id']}/actions/progress", data=report)
+            assert sent.status_code == 303, sent.text
+        kinds = [e["kind"] for e in await _events(api, pilot_url, region.admin)]
+        assert kinds.count("progress_reported") == 1
+        await region.post(f"{pilot_url}/cancel", {"reason": "end of test"})
