@@ -3,8 +3,9 @@
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -238,7 +239,7 @@ async def act(
     pilot_id: str,
     action: Action,
     update: Any,
-    request_for: Callable[[PilotState], Any],
+    request_for: Callable[[PilotState], Any | Awaitable[Any]],
     *,
     idempotency_key: str | None = None,
 ) -> PilotPublic:
@@ -252,7 +253,10 @@ async def act(
         # Done already (even if the pilot has ended since): the same answer, not a second act.
         return to_public(pilot_state(pilot), user)
     state = check_may(pilot, user, action)
-    await run_update(client, settings, pilot_id, update, request_for(state), key)
+    request = request_for(state)
+    if inspect.isawaitable(request):
+        request = await request  # a request that needs the database first (amend's theme)
+    await run_update(client, settings, pilot_id, update, request, key)
     await session.refresh(pilot)
     return to_public(pilot_state(pilot), user)
 

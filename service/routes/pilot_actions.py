@@ -30,6 +30,7 @@ from workflows.contracts import (
     Evaluation,
     EvaluationRequest,
     Measurement,
+    PilotState,
     ProgressRequest,
     ReasonRequest,
     RespondRequest,
@@ -108,8 +109,12 @@ async def amend(
     idempotency_key: IdempotencyKey = None,
 ) -> PilotPublic:
     """Change the proposal after the admins asked for changes; it goes back to review (town)."""
-    if body.theme is not None:
-        await check_theme(session, body.theme)
+
+    async def request_for(state: PilotState) -> AmendRequest:
+        if body.theme is not None:
+            await check_theme(session, body.theme)
+        return AmendRequest(actor_of(user), amended(state.proposal, body))
+
     return await act(
         session,
         client,
@@ -118,7 +123,7 @@ async def amend(
         pilot_id,
         Action.AMEND,
         PilotWorkflow.amend,
-        lambda state: AmendRequest(actor_of(user), amended(state.proposal, body)),
+        request_for,
         idempotency_key=idempotency_key,
     )
 
