@@ -118,3 +118,9 @@ async def test_progress_reports_are_rate_limited_per_party_and_check_in_period(
     await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "end of test"))
     await handle.result()
     assert recorder.kinds().count("progress_reported") == 4
+    # Email requests carry the partner's name, not every candidate's score, reasons and offer.
+    for request in await recorder.email("trial_started"):
+        assert [c.company_id for c in request.state.candidates] == ["c1"]
+    for request in recorder.notifications:
+        for candidate in request.state.candidates:
+            assert (candidate.score, candidate.reasons, candidate.message) == (0.0, [], "")
