@@ -1,8 +1,10 @@
 """No party can grow a pilot's history or the town's mail without bound."""
 
+import asyncio
 from datetime import datetime, timedelta
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support.histories import save_history
@@ -124,3 +126,24 @@ async def test_progress_reports_are_rate_limited_per_party_and_check_in_period(
     for request in recorder.notifications:
         for candidate in request.state.candidates:
             assert (candidate.score, candidate.reasons, candidate.message) == (0.0, [], "")
+
+
+async def test_a_burst_of_concurrent_reports_stays_within_the_bound(
+    env: WorkflowEnvironment, task_queue: str, recorder: Recorder
+) -> None:
+    handle = await _matching(env, task_queue, start_in_days=0, progress_reports_per_checkin=2)
+    await handle.execute_update(PilotWorkflow.respond, RespondRequest(C1, True, "ok"))
+    await handle.execute_update(PilotWorkflow.select_partner, SelectPartnerRequest(OFFICER, "c1"))
+    # Each validator runs after the handlers before it have counted their report (the count
+    # comes before the handler's first await), so a burst cannot slip past the bound.
+    report = ProgressRequest(OFFICER, [], "burst")
+    outcomes = await asyncio.gather(
+        *(handle.execute_update(PilotWorkflow.report_progress, report) for _ in range(12)),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, WorkflowUpdateFailedError)]
+    assert len(refused) == 10
+    assert all(isinstance(o.cause, ApplicationError) and o.cause.type == "rate" for o in refused)
+    await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "end of test"))
+    await handle.result()
+    assert recorder.kinds().count("progress_reported") == 2
