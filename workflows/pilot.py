@@ -313,6 +313,7 @@ class PilotWorkflow:
         assert candidate is not None
         candidate.status = "interested" if request.interested else "declined"
         candidate.message = request.message
+        # Counted before the first await, so the next Update's validator already sees it.
         candidate.answers += 1
         data = {
             "company_id": candidate.company_id,
@@ -377,6 +378,7 @@ class PilotWorkflow:
         window = progress_window(self._state, workflow.now())
         if window != self._state.progress_window:
             self._state.progress_window, self._state.progress_reports = window, {}
+        # Counted before the first await, so the next Update's validator already sees it.
         party = reporter(request.actor)
         self._state.progress_reports[party] = self._state.progress_reports.get(party, 0) + 1
         await self._record("progress_reported", request.actor, data)
