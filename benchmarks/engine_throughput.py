@@ -48,7 +48,14 @@ from core.models import Notification, Pilot
 from core.settings import PROJECT_ROOT, Settings
 from service.pilots import start_pilot, workflow_id
 from workflows import search_attributes
-from workflows.contracts import Actor, Kpi, PilotState, Proposal, ReasonRequest, ReviewRequest
+from workflows.contracts import (
+    ActionResult,
+    Actor,
+    Kpi,
+    Proposal,
+    ReasonRequest,
+    ReviewRequest,
+)
 from workflows.pilot import PilotWorkflow
 from workflows.worker import build_worker
 
@@ -183,7 +190,7 @@ async def run_batch(
 
     async def approve(handle: WorkflowHandle[Any, Any]) -> float:
         began = time.perf_counter()
-        state: PilotState = await handle.execute_update(
+        state: ActionResult = await handle.execute_update(
             PilotWorkflow.review, ReviewRequest(ADMIN, "approve")
         )
         assert state.stage == "matching"

@@ -16,6 +16,7 @@ from cli import demo_region as demo
 from cli.seed import DemoRegion
 from core.settings import Settings
 from workflows.contracts import (
+    ActionResult,
     Actor,
     DecideRequest,
     Evaluation,
@@ -62,11 +63,11 @@ class Demo:
         full = Proposal(town_id=self.region.towns[town], **proposal)
         return await start_pilot(self.client, self.settings, full, actor)
 
-    async def update(self, pilot_id: str, name: str, request: Any) -> PilotState:
+    async def update(self, pilot_id: str, name: str, request: Any) -> ActionResult:
         from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 
         handle = self.client.get_workflow_handle(workflow_id(pilot_id))
-        call = handle.execute_update(name, request, result_type=PilotState)
+        call = handle.execute_update(name, request, result_type=ActionResult)
         try:
             return await asyncio.wait_for(call, UPDATE_TIMEOUT)
         except WorkflowUpdateRPCTimeoutOrCancelledError as error:

@@ -92,6 +92,12 @@ STATE_FIELDS: dict[str, Readers] = {
     "checkins": TRIAL,
     "deadline": TRIAL,
     "waiting_on": TRIAL,
+    # The workflow's own bookkeeping of bounds and retries: the API reads it from the full
+    # state to answer retries and compute `allowed_actions`; no party needs to read it.
+    "bounds": TOWN_SIDE,
+    "progress_window": TOWN_SIDE,
+    "progress_reports": TOWN_SIDE,
+    "receipts": TOWN_SIDE,
 }
 # While the companies may answer, the deadline is theirs too.
 ANSWER_DEADLINE = frozenset({"deadline", "waiting_on"})

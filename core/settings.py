@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     evaluation_reminders: int = Field(default=3, ge=0)
     default_extension_days: int = Field(default=30, ge=1)
 
+    # Bounded actions and histories (issue 7, items 5 and 6): how much one party can add to a
+    # pilot's history and mail, when a long pilot continues as new, how long an action waits.
+    answer_changes: int = Field(default=3, ge=0)
+    answer_emails_per_company: int = Field(default=5, ge=1, le=5)
+    progress_reports_per_checkin: int = Field(default=4, ge=1)
+    continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
+    action_wait_seconds: float = Field(default=8.0, gt=0, le=10)
+
     @property
     def effective_database_url(self) -> str:
         """The configured URL with an async driver, or SQLite in the data directory."""

@@ -1,6 +1,7 @@
 """Domain errors that carry their HTTP status, and the one place that turns errors into HTTP."""
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -26,11 +27,15 @@ class DomainError(Exception):
     """An error the client caused or must know about; `status_code` says which."""
 
     status_code: ClassVar[int] = 500
-    headers: ClassVar[dict[str, str] | None] = None
+    headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        if retry_after is not None:
+            # Whole seconds, at least one: a client that waits that long may try again.
+            seconds = str(max(1, math.ceil(retry_after)))
+            self.headers = {**(self.headers or {}), "Retry-After": seconds}
 
     def body(self) -> dict[str, Any]:
         return {"detail": self.detail}
@@ -68,6 +73,12 @@ class Invalid(DomainError):
         return {"detail": [{"type": "value_error", "loc": self.loc, "msg": self.detail}]}
 
 
+class TooManyRequests(DomainError):
+    """Not this often: `Retry-After` says when to try again."""
+
+    status_code = 429
+
+
 class Unavailable(DomainError):
     status_code = 503
 
@@ -83,7 +94,9 @@ _DESCRIPTIONS = {
     403: "The caller's role may not do this",
     404: "No such object, or not visible to the caller",
     409: "The object's current state does not allow this; `detail` says why",
-    503: "A backing service (database, Temporal) cannot be reached",
+    429: "Too many of these for now; `Retry-After` says when to try again",
+    503: "A backing service (database, Temporal) cannot be reached, or no worker took the "
+    "action in time; `Retry-After` says when to retry (with the same `Idempotency-Key`)",
 }
 
 
@@ -100,6 +113,7 @@ _REFUSALS: dict[str, type[DomainError]] = {
     "hidden": NotFound,
     "stage": Conflict,
     "invalid": Invalid,
+    "rate": TooManyRequests,
 }
 
 
@@ -107,6 +121,9 @@ def from_temporal(error: Exception) -> DomainError | None:
     """The domain error a Temporal client error stands for, or None if it is a real failure."""
     if isinstance(error, WorkflowUpdateFailedError):
         cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type == "rate":
+            wait = cause.details[0] if cause.details else None
+            return TooManyRequests(cause.message, retry_after=float(wait) if wait else None)
         if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
             return _REFUSALS[cause.type](cause.message)
         return None

@@ -1,13 +1,16 @@
 """Starting pilots and acting on them through their workflows; the read model answers reads."""
 
+import asyncio
 import contextlib
 import dataclasses
+import inspect
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from temporalio.client import Client, RPCTimeoutOrCancelledError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core.disclosure import Viewer, view_pilot
@@ -15,7 +18,7 @@ from core.models import Pilot, Theme, User
 from core.pilot_repository import PilotRepository
 from core.pilot_state import apply_state, state_from_json
 from core.settings import Settings
-from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from service.schemas.pilots import (
     CandidatePublic,
     EvaluationPublic,
@@ -26,12 +29,14 @@ from service.schemas.pilots import (
 )
 from workflows import search_attributes
 from workflows.contracts import (
+    ActionResult,
     Actor,
     Kpi,
     LifecycleRules,
     PilotInput,
     PilotState,
     Proposal,
+    keyed_update_id,
     workflow_id,
 )
 from workflows.pilot import PilotWorkflow
@@ -39,6 +44,8 @@ from workflows.stages import END_STAGES, Action, RefusalKind, Stage, allowed_act
 
 # Pilot ids made from an Idempotency-Key: the same key always names the same workflow.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0e7c52-3a8e-4c1e-9d55-6f1f1c0c2a10")
+# When no worker took an action in time: a worker that restarts is usually back by then.
+ACTION_RETRY_AFTER_SECONDS = 5
 
 
 def actor_of(user: User) -> Actor:
@@ -202,7 +209,7 @@ def to_public(state: PilotState, user: User) -> PilotPublic:
         evaluation=EvaluationPublic.model_validate(dataclasses.asdict(evaluation))
         if evaluation
         else None,
-        allowed_actions=allowed_actions(state, actor_of(user)),
+        allowed_actions=allowed_actions(state, actor_of(user), datetime.now(UTC)),
         parent_id=shown.parent_id,
         created_at=shown.created_at,
         updated_at=shown.updated_at,
@@ -231,11 +238,73 @@ def check_may(pilot: Pilot, user: User, action: Action) -> PilotState:
     return state
 
 
-async def run_update(client: Client, pilot_id: str, update: Any, request: Any) -> PilotState:
-    """Send an Update and wait for the workflow's answer: the new state, or its refusal."""
+def update_id(user: User, action: Action, idempotency_key: str | None) -> str | None:
+    """The Temporal Update id: from the user's Idempotency-Key, so a retry is the same Update.
+
+    Without a key, Temporal makes a fresh one.
+    """
+    if not idempotency_key:
+        return None
+    return keyed_update_id(user.id, action, idempotency_key)
+
+
+async def act(
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    user: User,
+    pilot_id: str,
+    action: Action,
+    update: Any,
+    request_for: Callable[[PilotState], Any | Awaitable[Any]],
+    *,
+    idempotency_key: str | None = None,
+) -> PilotPublic:
+    """Take one action on a pilot through its workflow, at most once per Idempotency-Key.
+
+    The answer comes from the read model, which the Update has written before it returns.
+    """
+    pilot = await visible_pilot(session, user, pilot_id)
+    key = update_id(user, action, idempotency_key)
+    if key is not None and _acted(pilot_state(pilot), key):
+        # Done already (even if the pilot has ended since): the same answer, not a second act.
+        return to_public(pilot_state(pilot), user)
+    state = check_may(pilot, user, action)
+    request = request_for(state)
+    if inspect.isawaitable(request):
+        request = await request  # a request that needs the database first (amend's theme)
+    await run_update(client, settings, pilot_id, update, request, key)
+    await session.refresh(pilot)
+    return to_public(pilot_state(pilot), user)
+
+
+def _acted(state: PilotState, key: str) -> bool:
+    return any(receipt.update_id == key for receipt in state.receipts)
+
+
+async def run_update(
+    client: Client,
+    settings: Settings,
+    pilot_id: str,
+    update: Any,
+    request: Any,
+    update_id: str | None = None,
+) -> ActionResult:
+    """Send an Update and wait for the workflow's answer, or 503 if no worker takes it in time.
+
+    A retry with the same id joins the Update Temporal already holds: it acts once.
+    """
     handle = client.get_workflow_handle_for(PilotWorkflow.run, workflow_id(pilot_id))
-    state: PilotState = await handle.execute_update(update, request)
-    return state
+    try:
+        async with asyncio.timeout(settings.action_wait_seconds):
+            result: ActionResult = await handle.execute_update(update, request, id=update_id)
+    except (TimeoutError, RPCTimeoutOrCancelledError):
+        # The SDK reports its cancelled call as its own error rather than the timeout's.
+        raise Unavailable(
+            "no worker took the action in time: retry with the same Idempotency-Key",
+            retry_after=ACTION_RETRY_AFTER_SECONDS,
+        ) from None
+    return result
 
 
 async def visible_pilot(session: AsyncSession, user: User, pilot_id: str) -> Pilot:

@@ -1,5 +1,6 @@
 """Dataclasses that cross the workflow boundary: one in, one out, so fields can be added."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,16 @@ SYSTEM = "system"
 def workflow_id(pilot_id: str) -> str:
     """A pilot's workflow is `pilot-<id>`: the service, the activities and tools agree here."""
     return f"pilot-{pilot_id}"
+
+
+# Updates sent with an Idempotency-Key have ids that start so; the workflow keeps receipts of those.
+KEYED_UPDATE_PREFIX = "key-"
+
+
+def keyed_update_id(user_id: str, action: str, idempotency_key: str) -> str:
+    """The Update id for a user's Idempotency-Key: scoped to the user and the action."""
+    scoped = f"{user_id}\x00{action}\x00{idempotency_key}".encode()
+    return f"{KEYED_UPDATE_PREFIX}{action}-{hashlib.sha256(scoped).hexdigest()[:32]}"
 
 
 @dataclass
@@ -78,17 +89,11 @@ class LifecycleRules:
     evaluation_reminder_days: float = 7
     evaluation_reminders: int = 3
     default_extension_days: int = 30
-
-
-@dataclass
-class PilotInput:
-    pilot_id: str
-    proposal: Proposal
-    submitted_by: Actor
-    rules: LifecycleRules = field(default_factory=LifecycleRules)
-    parent_id: str | None = None
-    # On replication, the parent's partner is invited first.
-    preferred_company_id: str | None = None
+    # Bounds on what one party can add to a pilot's history and mail (issue 7, item 5).
+    answer_changes: int = 3
+    answer_emails_per_company: int = 5
+    progress_reports_per_checkin: int = 4
+    continue_as_new_after_events: int = 2000
 
 
 @dataclass
@@ -100,6 +105,7 @@ class CandidateState:
     round: int
     status: str = "invited"
     message: str = ""
+    answers: int = 0  # answers recorded, the first included: bounds changes and the town's mail
 
 
 @dataclass
@@ -114,6 +120,23 @@ class Evaluation:
     satisfaction: int
     lessons: str
     recommendation: str
+
+
+@dataclass
+class ActionBounds:
+    """The rules' bounds the stage machine needs, kept in the state so `refusal` sees them."""
+
+    answer_changes: int
+    progress_reports_per_window: int
+    progress_window_seconds: float
+
+
+@dataclass
+class Receipt:
+    """An Update that acted, by id: a retried request finds it and does not act again."""
+
+    update_id: str
+    seq: int
 
 
 @dataclass
@@ -138,9 +161,38 @@ class PilotState:
     checkins: int = 0
     parent_id: str | None = None
     seq: int = 0
+    bounds: ActionBounds | None = None  # None on pilots started before the bounds existed
+    # Progress reports in the current check-in window, by party ("town" or "partner").
+    progress_window: int = 0
+    progress_reports: dict[str, int] = field(default_factory=dict)
+    receipts: list[Receipt] = field(default_factory=list)  # the latest few only
 
     def candidate(self, company_id: str | None) -> CandidateState | None:
         return next((c for c in self.candidates if c.company_id == company_id), None)
+
+
+@dataclass
+class PilotInput:
+    pilot_id: str
+    proposal: Proposal
+    submitted_by: Actor
+    rules: LifecycleRules = field(default_factory=LifecycleRules)
+    parent_id: str | None = None
+    # On replication, the parent's partner is invited first.
+    preferred_company_id: str | None = None
+    # Set when a long-lived pilot continues as new: the state it carries on from.
+    resume: PilotState | None = None
+
+
+@dataclass
+class ActionResult:
+    """What an Update answers: the audit entry it wrote (or the last one) and the stage.
+
+    The service reads the rest from the read model, which the Update has written by then.
+    """
+
+    seq: int
+    stage: str
 
 
 @dataclass
@@ -247,7 +299,7 @@ class NotificationRequest:
 
     template: str
     seq: int
-    state: PilotState
+    state: PilotState  # only what email shows: see `email_view`
     audiences: list[str]
     company_ids: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -258,3 +310,36 @@ class NotificationResult:
     sent: int
     skipped: int = 0  # already sent by an earlier attempt
     failed: int = 0  # refused for good by the recipient's server; kept in the outbox
+
+
+def email_view(state: PilotState) -> PilotState:
+    """The state an email needs: the proposal, dates, evaluation and the partner's name.
+
+    Candidates' scores, reasons and offers stay out, so each message carries little and a
+    template cannot leak them; it is still a PilotState so in-flight requests read the same.
+    """
+    partner = state.candidate(state.partner_company_id)
+    return PilotState(
+        pilot_id=state.pilot_id,
+        town_id=state.town_id,
+        proposal=state.proposal,
+        stage=state.stage,
+        created_at=state.created_at,
+        updated_at=state.updated_at,
+        outcome=state.outcome,
+        round=state.round,
+        candidates=[
+            CandidateState(partner.company_id, partner.company_name, 0.0, [], partner.round)
+        ]
+        if partner
+        else [],
+        partner_company_id=state.partner_company_id,
+        trial_start=state.trial_start,
+        trial_end=state.trial_end,
+        deadline=state.deadline,
+        waiting_on=state.waiting_on,
+        evaluation=state.evaluation,
+        checkins=state.checkins,
+        parent_id=state.parent_id,
+        seq=state.seq,
+    )

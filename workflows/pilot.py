@@ -8,6 +8,7 @@ background so a slow SMTP server never holds up a person.
 
 import asyncio
 import copy
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.contracts import (
+        KEYED_UPDATE_PREFIX,
+        ActionBounds,
+        ActionResult,
         Actor,
         AmendRequest,
         DecideRequest,
@@ -31,10 +35,12 @@ with workflow.unsafe.imports_passed_through():
         PilotState,
         ProgressRequest,
         ReasonRequest,
+        Receipt,
         RespondRequest,
         ReviewRequest,
         SelectPartnerRequest,
         TransitionRecord,
+        email_view,
         timer_actor,
         workflow_actor,
     )
@@ -45,7 +51,10 @@ with workflow.unsafe.imports_passed_through():
         Action,
         RefusalKind,
         Stage,
+        is_repeat_answer,
+        progress_window,
         refusal,
+        reporter,
     )
 
 RECORD_RETRY = RetryPolicy(
@@ -59,6 +68,10 @@ EMAIL_RETRY = RetryPolicy(
     non_retryable_error_types=["TemplateNotFound", "UndefinedError"],
 )
 ANSWERABLE = ("invited", "interested")
+RECEIPTS_KEPT = 10
+# Patch ids: behaviour that changed the commands a running pilot's history holds.
+PATCH_ANSWER_BOUNDS = "bounded-answers"
+PATCH_CONTINUE_AS_NEW = "continue-as-new"
 
 
 @workflow.defn
@@ -67,6 +80,18 @@ class PilotWorkflow:
     def __init__(self, input: PilotInput) -> None:
         now = workflow.now()
         self._rules = input.rules
+        self._input = input
+        self._preferred_company_id = input.preferred_company_id
+        self._created_by = input.submitted_by.user_id
+        self._emails: list[asyncio.Task[None]] = []
+        # Only a workflow started with its search attributes keeps them up to date: a server
+        # that knows no custom attributes (the time-skipping test server) never sees one.
+        self._indexed = search_attributes.PILOT_STAGE in workflow.info().typed_search_attributes
+        self._submission: TransitionRecord | None = None
+        if input.resume is not None:
+            # A continued run carries on from the state the previous run handed over.
+            self._state = input.resume
+            return
         self._state = PilotState(
             pilot_id=input.pilot_id,
             town_id=input.proposal.town_id,
@@ -75,13 +100,12 @@ class PilotWorkflow:
             created_at=now,
             updated_at=now,
             parent_id=input.parent_id,
+            bounds=ActionBounds(
+                answer_changes=input.rules.answer_changes,
+                progress_reports_per_window=input.rules.progress_reports_per_checkin,
+                progress_window_seconds=input.rules.checkin_period_days * input.rules.day_seconds,
+            ),
         )
-        self._preferred_company_id = input.preferred_company_id
-        self._created_by = input.submitted_by.user_id
-        self._emails: list[asyncio.Task[None]] = []
-        # Only a workflow started with its search attributes keeps them up to date: a server
-        # that knows no custom attributes (the time-skipping test server) never sees one.
-        self._indexed = search_attributes.PILOT_STAGE in workflow.info().typed_search_attributes
         # Sequence number 1 is the submission's even if an update is handled before `run`.
         self._set_deadline(input.rules.review_reminder_days, "admin")
         self._submission = self._next_record(
@@ -92,8 +116,9 @@ class PilotWorkflow:
 
     @workflow.run
     async def run(self, input: PilotInput) -> PilotResult:
-        await self._write(self._submission)
-        self._notify("pilot_submitted", self._submission.seq, ["town", "admins"])
+        if self._submission is not None:
+            await self._write(self._submission)
+            self._notify("pilot_submitted", self._submission.seq, ["town", "admins"])
         phases = {
             Stage.SUBMITTED: self._await_review,
             Stage.CHANGES_REQUESTED: self._await_amendment,
@@ -103,6 +128,7 @@ class PilotWorkflow:
             Stage.EVALUATION: self._await_decision,
         }
         while self._state.stage not in END_STAGES:
+            await self._continue_as_new_if_long()
             await phases[Stage(self._state.stage)]()
         if self._state.outcome == "generalize":
             seq = await self._record("generalization_offered", workflow_actor())
@@ -202,6 +228,9 @@ class PilotWorkflow:
         assert self._state.trial_start is not None and self._state.trial_end is not None
         period = self._days(self._rules.checkin_period_days)
         while self._state.stage == Stage.TRIAL_RUNNING:
+            await self._continue_as_new_if_long()
+            if self._state.stage != Stage.TRIAL_RUNNING:
+                return
             next_checkin = self._state.trial_start + period * (self._state.checkins + 1)
             wake = min(next_checkin, self._state.trial_end)
             wait = max((wake - workflow.now()).total_seconds(), 0)
@@ -235,7 +264,7 @@ class PilotWorkflow:
     # ---- updates: people acting on the pilot ----------------------------------------
 
     @workflow.update
-    async def review(self, request: ReviewRequest) -> PilotState:
+    async def review(self, request: ReviewRequest) -> ActionResult:
         target = {
             "approve": Stage.MATCHING,
             "request_changes": Stage.CHANGES_REQUESTED,
@@ -247,7 +276,7 @@ class PilotWorkflow:
         data = {"decision": request.decision, "comment": request.comment}
         seq = await self._record("reviewed", request.actor, data, target)
         self._notify("review_outcome", seq, ["town"], extra=data)
-        return self._snapshot()
+        return self._result()
 
     @review.validator
     def _validate_review(self, request: ReviewRequest) -> None:
@@ -256,7 +285,7 @@ class PilotWorkflow:
             self._invalid(f"decision must be one of {', '.join(REVIEW_DECISIONS)}")
 
     @workflow.update
-    async def amend(self, request: AmendRequest) -> PilotState:
+    async def amend(self, request: AmendRequest) -> ActionResult:
         self._state.proposal = request.proposal
         if self._indexed:
             workflow.upsert_search_attributes(
@@ -267,7 +296,7 @@ class PilotWorkflow:
             "amended", request.actor, {"title": request.proposal.title}, Stage.SUBMITTED
         )
         self._notify("pilot_submitted", seq, ["town", "admins"], extra={"resubmitted": True})
-        return self._snapshot()
+        return self._result()
 
     @amend.validator
     def _validate_amend(self, request: AmendRequest) -> None:
@@ -276,27 +305,38 @@ class PilotWorkflow:
             self._invalid("a pilot cannot move to another town")
 
     @workflow.update
-    async def respond(self, request: RespondRequest) -> PilotState:
+    async def respond(self, request: RespondRequest) -> ActionResult:
+        repeat = is_repeat_answer(self._state, request.actor, request.interested, request.message)
+        if repeat and workflow.patched(PATCH_ANSWER_BOUNDS):
+            return self._result()  # the same answer again: nothing to record or tell
         candidate = self._state.candidate(request.actor.company_id)
         assert candidate is not None
         candidate.status = "interested" if request.interested else "declined"
         candidate.message = request.message
+        # Counted before the first await, so the next Update's validator already sees it.
+        candidate.answers += 1
         data = {
             "company_id": candidate.company_id,
             "interested": request.interested,
             "message": request.message,
         }
         seq = await self._record("answered", request.actor, data)
-        extra = {**data, "company_name": candidate.company_name}
-        self._notify("answer_received", seq, ["town"], extra=extra)
-        return self._snapshot()
+        over_cap = candidate.answers > self._rules.answer_emails_per_company
+        # Whatever a company does, the town hears of its answers a bounded number of times.
+        if not (over_cap and workflow.patched(PATCH_ANSWER_BOUNDS)):
+            extra = {**data, "company_name": candidate.company_name}
+            self._notify("answer_received", seq, ["town"], extra=extra)
+        return self._result()
 
     @respond.validator
     def _validate_respond(self, request: RespondRequest) -> None:
+        repeat = is_repeat_answer(self._state, request.actor, request.interested, request.message)
+        if repeat and self._state.stage == Stage.MATCHING:
+            return  # accepted even past the bound on changes: the handler changes nothing
         self._check(Action.RESPOND, request.actor)
 
     @workflow.update
-    async def select_partner(self, request: SelectPartnerRequest) -> PilotState:
+    async def select_partner(self, request: SelectPartnerRequest) -> ActionResult:
         others = []
         for candidate in self._state.candidates:
             if candidate.company_id == request.company_id:
@@ -323,20 +363,26 @@ class PilotWorkflow:
             self._notify("partner_not_chosen", seq, ["companies"], company_ids=others)
         if starts_now:
             self._notify("trial_started", seq, ["town", "companies"], company_ids=self._partner())
-        return self._snapshot()
+        return self._result()
 
     @select_partner.validator
     def _validate_select_partner(self, request: SelectPartnerRequest) -> None:
         self._check(Action.SELECT_PARTNER, request.actor, company_id=request.company_id)
 
     @workflow.update
-    async def report_progress(self, request: ProgressRequest) -> PilotState:
+    async def report_progress(self, request: ProgressRequest) -> ActionResult:
         data = {
             "measurements": [{"kpi": m.kpi, "value": m.value} for m in request.measurements],
             "note": request.note,
         }
+        window = progress_window(self._state, workflow.now())
+        if window != self._state.progress_window:
+            self._state.progress_window, self._state.progress_reports = window, {}
+        # Counted before the first await, so the next Update's validator already sees it.
+        party = reporter(request.actor)
+        self._state.progress_reports[party] = self._state.progress_reports.get(party, 0) + 1
         await self._record("progress_reported", request.actor, data)
-        return self._snapshot()
+        return self._result()
 
     @report_progress.validator
     def _validate_report_progress(self, request: ProgressRequest) -> None:
@@ -344,16 +390,16 @@ class PilotWorkflow:
         self._check_kpis([m.kpi for m in request.measurements])
 
     @workflow.update
-    async def end_trial(self, request: ReasonRequest) -> PilotState:
+    async def end_trial(self, request: ReasonRequest) -> ActionResult:
         await self._enter_evaluation("trial_ended", request.actor, {"reason": request.reason})
-        return self._snapshot()
+        return self._result()
 
     @end_trial.validator
     def _validate_end_trial(self, request: ReasonRequest) -> None:
         self._check(Action.END_TRIAL, request.actor)
 
     @workflow.update
-    async def submit_evaluation(self, request: EvaluationRequest) -> PilotState:
+    async def submit_evaluation(self, request: EvaluationRequest) -> ActionResult:
         evaluation = request.evaluation
         self._state.evaluation = evaluation
         self._state.deadline, self._state.waiting_on = None, "admin"
@@ -364,7 +410,7 @@ class PilotWorkflow:
             "recommendation": evaluation.recommendation,
         }
         await self._record("evaluation_submitted", request.actor, data)
-        return self._snapshot()
+        return self._result()
 
     @submit_evaluation.validator
     def _validate_submit_evaluation(self, request: EvaluationRequest) -> None:
@@ -377,7 +423,7 @@ class PilotWorkflow:
         self._check_kpis([m.kpi for m in evaluation.kpi_results])
 
     @workflow.update
-    async def decide(self, request: DecideRequest) -> PilotState:
+    async def decide(self, request: DecideRequest) -> ActionResult:
         data: dict[str, Any] = {"decision": request.decision, "comment": request.comment}
         self._state.deadline, self._state.waiting_on = None, None
         if request.decision == "extend":
@@ -398,7 +444,7 @@ class PilotWorkflow:
             company_ids=self._partner(),
             extra=data,
         )
-        return self._snapshot()
+        return self._result()
 
     @decide.validator
     def _validate_decide(self, request: DecideRequest) -> None:
@@ -409,18 +455,18 @@ class PilotWorkflow:
             self._invalid("extension_days must be at least 1")
 
     @workflow.update
-    async def withdraw(self, request: ReasonRequest) -> PilotState:
+    async def withdraw(self, request: ReasonRequest) -> ActionResult:
         await self._end(Stage.WITHDRAWN, request.actor, request.reason)
-        return self._snapshot()
+        return self._result()
 
     @withdraw.validator
     def _validate_withdraw(self, request: ReasonRequest) -> None:
         self._check(Action.WITHDRAW, request.actor)
 
     @workflow.update
-    async def cancel(self, request: ReasonRequest) -> PilotState:
+    async def cancel(self, request: ReasonRequest) -> ActionResult:
         await self._end(Stage.CANCELLED, request.actor, request.reason)
-        return self._snapshot()
+        return self._result()
 
     @cancel.validator
     def _validate_cancel(self, request: ReasonRequest) -> None:
@@ -491,6 +537,11 @@ class PilotWorkflow:
     ) -> TransitionRecord:
         self._state.seq += 1
         self._state.updated_at = workflow.now()
+        update = workflow.current_update_info()
+        if update is not None and update.id.startswith(KEYED_UPDATE_PREFIX):
+            # Kept in the read model too, so a retry after the pilot has ended still finds it.
+            receipts = [*self._state.receipts, Receipt(update.id, self._state.seq)]
+            self._state.receipts = receipts[-RECEIPTS_KEPT:]
         return TransitionRecord(
             seq=self._state.seq,
             at=self._state.updated_at,
@@ -521,11 +572,13 @@ class PilotWorkflow:
         request = NotificationRequest(
             template=template,
             seq=seq,
-            state=self._snapshot(),
+            state=email_view(copy.deepcopy(self._state)),
             audiences=audiences,
             company_ids=company_ids or [],
             extra=extra or {},
         )
+        # Sent messages need no keeping: a pilot of many years would hold them all.
+        self._emails = [task for task in self._emails if not task.done()]
         self._emails.append(asyncio.create_task(self._send(request)))
 
     async def _send(self, request: NotificationRequest) -> None:
@@ -545,9 +598,12 @@ class PilotWorkflow:
     # ---- helpers -------------------------------------------------------------------------
 
     def _check(self, action: Action, actor: Actor, *, company_id: str | None = None) -> None:
-        refused = refusal(self._state, action, actor, company_id=company_id)
+        refused = refusal(self._state, action, actor, company_id=company_id, now=workflow.now())
         if refused is not None:
-            raise ApplicationError(refused.reason, type=refused.kind.value, non_retryable=True)
+            details = [] if refused.retry_after is None else [refused.retry_after]
+            raise ApplicationError(
+                refused.reason, *details, type=refused.kind.value, non_retryable=True
+            )
 
     def _check_kpis(self, names: list[str]) -> None:
         known = {k.name for k in self._state.proposal.kpis}
@@ -600,3 +656,26 @@ class PilotWorkflow:
 
     def _snapshot(self) -> PilotState:
         return copy.deepcopy(self._state)
+
+    def _result(self) -> ActionResult:
+        return ActionResult(seq=self._state.seq, stage=self._state.stage)
+
+    # ---- continue-as-new ---------------------------------------------------------------
+
+    async def _continue_as_new_if_long(self) -> None:
+        """Hand the state to a fresh run when the history grows long (years of check-ins).
+
+        Only between phases or check-ins, once no Update handler or email is in flight, so
+        nothing the new run needs is lost; each phase resumes from the state alone.
+        """
+        if not self._history_is_long() or not workflow.patched(PATCH_CONTINUE_AS_NEW):
+            return
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and all(t.done() for t in self._emails)
+        )
+        workflow.continue_as_new(dataclasses.replace(self._input, resume=self._state))
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        limit = self._rules.continue_as_new_after_events
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= limit

@@ -4,7 +4,9 @@ The workflow's update validators and the service's `allowed_actions` both use it
 rule lives in one place.
 """
 
+import math
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from workflows.contracts import Actor, PilotState
@@ -90,12 +92,14 @@ class RefusalKind(StrEnum):
     HIDDEN = "hidden"  # the pilot, or this part of it, is not the caller's: 404
     STAGE = "stage"  # not now, in this stage or state: 409
     INVALID = "invalid"  # the request itself is wrong: 422
+    RATE = "rate"  # not this often: 429, retry after `retry_after` seconds
 
 
 @dataclass(frozen=True)
 class Refusal:
     kind: RefusalKind
     reason: str
+    retry_after: float | None = None
 
 
 def role_may(action: Action, role: str) -> bool:
@@ -118,11 +122,17 @@ def _offered_for_replication(state: PilotState) -> bool:
 
 
 def refusal(
-    state: PilotState, action: Action, actor: Actor, *, company_id: str | None = None
+    state: PilotState,
+    action: Action,
+    actor: Actor,
+    *,
+    company_id: str | None = None,
+    now: datetime | None = None,
 ) -> Refusal | None:
     """Why `actor` may not take `action` on this pilot now, or None if it may.
 
     `company_id` is the partner a town would select; without it any interested one will do.
+    `now` (the workflow's time, or the clock's in the service) applies the rate bounds.
     """
     if not role_may(action, actor.role):
         return Refusal(RefusalKind.ROLE, f"a {actor.role} may not {action} a pilot")
@@ -143,17 +153,25 @@ def refusal(
         return Refusal(RefusalKind.ROLE, "only the partner company acts on this trial")
     if state.stage not in RULES[action].stages:
         return Refusal(RefusalKind.STAGE, f"cannot {action} a pilot in stage '{state.stage}'")
-    return _state_refusal(state, action, actor, company_id)
+    return _state_refusal(state, action, actor, company_id, now)
 
 
 def _state_refusal(
-    state: PilotState, action: Action, actor: Actor, company_id: str | None
+    state: PilotState, action: Action, actor: Actor, company_id: str | None, now: datetime | None
 ) -> Refusal | None:
     if action == Action.RESPOND:
         candidate = state.candidate(actor.company_id)
         if candidate is None or candidate.status not in RESPONDABLE:
             status = candidate.status if candidate else "none"
             return Refusal(RefusalKind.STAGE, f"your invitation is {status}: it takes no answer")
+        bounds = state.bounds
+        if bounds is not None and candidate.answers > bounds.answer_changes:
+            return Refusal(
+                RefusalKind.STAGE,
+                f"your answer has changed {bounds.answer_changes} times: it cannot change again",
+            )
+    if action == Action.PROGRESS and now is not None:
+        return _progress_refusal(state, actor, now)
     if action == Action.SELECT_PARTNER:
         interested = [c.company_id for c in state.candidates if c.status == "interested"]
         if not interested:
@@ -165,6 +183,50 @@ def _state_refusal(
     return None
 
 
-def allowed_actions(state: PilotState, actor: Actor) -> list[str]:
+def _progress_refusal(state: PilotState, actor: Actor, now: datetime) -> Refusal | None:
+    """At most N progress reports per party in each check-in window of the trial."""
+    bounds = state.bounds
+    if bounds is None or state.trial_start is None:
+        return None
+    window = progress_window(state, now)
+    if state.progress_window != window:
+        return None
+    if state.progress_reports.get(reporter(actor), 0) < bounds.progress_reports_per_window:
+        return None
+    next_window = (window + 1) * bounds.progress_window_seconds
+    wait = next_window - (now - state.trial_start).total_seconds()
+    return Refusal(
+        RefusalKind.RATE,
+        f"at most {bounds.progress_reports_per_window} progress reports per check-in period",
+        retry_after=max(wait, 1.0),
+    )
+
+
+def progress_window(state: PilotState, now: datetime) -> int:
+    """Which check-in window of the trial `now` falls in (0 for the first)."""
+    if state.bounds is None or state.trial_start is None:
+        return 0
+    elapsed = max((now - state.trial_start).total_seconds(), 0.0)
+    return math.floor(elapsed / state.bounds.progress_window_seconds)
+
+
+def reporter(actor: Actor) -> str:
+    """The party a progress report counts against: the town or the partner."""
+    return "town" if actor.role == Role.TOWN_OFFICER else "partner"
+
+
+def is_repeat_answer(state: PilotState, actor: Actor, interested: bool, message: str) -> bool:
+    """True if this answer is the one the company last gave: it changes nothing."""
+    candidate = state.candidate(actor.company_id)
+    status = "interested" if interested else "declined"
+    return (
+        candidate is not None
+        and candidate.answers > 0
+        and candidate.status == status
+        and candidate.message == message
+    )
+
+
+def allowed_actions(state: PilotState, actor: Actor, now: datetime | None = None) -> list[str]:
     """The actions this actor may take on this pilot now, for `allowed_actions`."""
-    return [str(a) for a in Action if refusal(state, a, actor) is None]
+    return [str(a) for a in Action if refusal(state, a, actor, now=now) is None]

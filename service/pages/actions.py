@@ -9,7 +9,14 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from service.errors import Conflict, DomainError, Invalid, from_temporal
+from service.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    TooManyRequests,
+    Unavailable,
+    from_temporal,
+)
 from service.pages.forms import default_field_of, optional, row_field_of, text
 from service.pages.routing import TEMPORAL_ERRORS
 from service.routes import pilot_actions
@@ -139,9 +146,13 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
+# Shown on the page as a message: the user may wait, or change what they sent.
+SHOWN = (Conflict, Invalid, TooManyRequests, Unavailable)
+
+
 def refusal(error: Exception) -> DomainError | None:
-    """The 409 or 422 a workflow or a rule answered with, to show as a message; else None."""
+    """The 409, 422, 429 or 503 an action answered with, to show as a message; else None."""
     if isinstance(error, TEMPORAL_ERRORS):
         mapped = from_temporal(error)
-        return mapped if isinstance(mapped, Conflict | Invalid) else None
-    return error if isinstance(error, Conflict | Invalid) else None
+        return mapped if isinstance(mapped, SHOWN) else None
+    return error if isinstance(error, SHOWN) else None

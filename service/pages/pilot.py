@@ -8,6 +8,7 @@ from fastapi import Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
 from core.models import User
 from core.repositories import ThemeRepository
@@ -68,7 +69,15 @@ async def act(
         failed = FailedForm(action, text_fields(form), field_errors(error, _, parsed.field_of))
         return await _page(request, session, user, pilot_id, failed)
     try:
-        await spec.route(pilot_id=pilot_id, body=body, session=session, client=client, user=user)
+        await spec.route(
+            pilot_id=pilot_id,
+            body=body,
+            session=session,
+            client=client,
+            settings=settings,
+            user=user,
+            idempotency_key=_submission_key(form),
+        )
     except Exception as error:
         refused = refusal(error)
         if refused is None:
@@ -115,7 +124,13 @@ async def amend(
         return await _amend_page(request, session, pilot_id, values, errors, 422)
     try:
         await pilot_actions.amend(
-            pilot_id=pilot_id, body=body, session=session, client=client, user=officer
+            pilot_id=pilot_id,
+            body=body,
+            session=session,
+            client=client,
+            settings=settings,
+            user=officer,
+            idempotency_key=_submission_key(form),
         )
     except Exception as error:
         refused = refusal(error)
@@ -159,6 +174,12 @@ async def replicate(
     return redirect(f"/pilots/{pilot.id}", settings, flash=done)
 
 
+def _submission_key(form: FormData) -> str | None:
+    """The key the page made when it rendered the form: a double submission acts once."""
+    key = str(form.get("submission_key") or "")
+    return key if SUBMISSION_KEY.match(key) else None
+
+
 async def _page(
     request: Request,
     session: AsyncSession,
@@ -180,6 +201,8 @@ async def _amend_page(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
+    # The key the form sends back: an amendment submitted twice acts once.
+    values.setdefault("submission_key", uuid.uuid4().hex)
     context = {
         "values": values,
         "errors": errors,

@@ -150,10 +150,10 @@ async def test_pilot_runs_to_generalization_on_real_parts(
         await _until(lambda: _async(len(_mail(sink, "Invitation")) >= 2), "invitations")
         assert await _listed(client, f"WorkflowId='{handle.id}' AND PilotTheme='efficient-city'")
         await handle.execute_update(PilotWorkflow.respond, RespondRequest(lumen, True, INJECTION))
-        state = await handle.execute_update(
+        result = await handle.execute_update(
             PilotWorkflow.select_partner, SelectPartnerRequest(officer, "lumen")
         )
-        assert state.stage == "trial_running"
+        assert result.stage == "trial_running"
         await handle.execute_update(
             PilotWorkflow.report_progress,
             ProgressRequest(lumen, [Measurement("energy", 820.0)], "halfway"),

@@ -25,6 +25,7 @@ def update_refused(kind: str, message: str = "why not") -> WorkflowUpdateFailedE
         (update_refused("hidden"), 404),
         (update_refused("stage"), 409),
         (update_refused("invalid"), 422),
+        (update_refused("rate"), 429),
         (RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b""), 404),
         (RPCError("down", RPCStatusCode.UNAVAILABLE, b""), 503),
     ],
@@ -33,6 +34,14 @@ def test_temporal_errors_map_to_statuses(error: Exception, status: int) -> None:
     mapped = from_temporal(error)
     assert mapped is not None
     assert mapped.status_code == status
+
+
+def test_a_rate_refusal_is_429_with_when_to_retry() -> None:
+    refused = ApplicationError("too many reports", 86399.2, type="rate", non_retryable=True)
+    mapped = from_temporal(WorkflowUpdateFailedError(refused))
+    assert mapped is not None
+    assert (mapped.status_code, mapped.detail) == (429, "too many reports")
+    assert mapped.headers == {"Retry-After": "86400"}
 
 
 def test_other_temporal_failures_are_not_mapped() -> None:

@@ -9,6 +9,7 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
@@ -24,6 +25,7 @@ from workflows.contracts import (
     NotificationRequest,
     NotificationResult,
     PilotInput,
+    PilotState,
     Proposal,
     TransitionRecord,
 )
@@ -113,6 +115,14 @@ def rules(**overrides: float) -> LifecycleRules:
     for name, value in overrides.items():
         setattr(base, name, value)
     return base
+
+
+async def act(
+    handle: WorkflowHandle[PilotWorkflow, object], update: Any, request: Any
+) -> PilotState:
+    """Run an Update, then read the state it left: Updates answer only their seq and stage."""
+    await handle.execute_update(update, request)
+    return await handle.query(PilotWorkflow.get_state)
 
 
 def worker(client: Client, recorder: Recorder, task_queue: str) -> Worker:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support.histories import save_history
-from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, start_pilot
+from tests.workflows.harness import ADMIN, OFFICER, Recorder, act, company, start_pilot
 from workflows.contracts import (
     AmendRequest,
     DecideRequest,
@@ -38,9 +38,7 @@ async def test_review_reminders_fire_then_rejection_ends_it(
     assert len(recorder.sent("review_reminder")) == 2
     assert recorder.sent("review_reminder")[0].audiences == ["admins"]
 
-    state = await handle.execute_update(
-        PilotWorkflow.review, ReviewRequest(ADMIN, "reject", "Out of scope")
-    )
+    state = await act(handle, PilotWorkflow.review, ReviewRequest(ADMIN, "reject", "Out of scope"))
     assert state.stage == "rejected"
     result = await handle.result()
     await save_history(handle, "review_reminders_fire_then_rejection_ends_it")
@@ -54,16 +52,16 @@ async def test_changes_requested_amended_and_approved(
 ) -> None:
     now = await env.get_current_time()
     handle = await start_pilot(env.client, task_queue, now=now)
-    state = await handle.execute_update(
-        PilotWorkflow.review, ReviewRequest(ADMIN, "request_changes", "Add a KPI")
+    state = await act(
+        handle, PilotWorkflow.review, ReviewRequest(ADMIN, "request_changes", "Add a KPI")
     )
     assert state.stage == "changes_requested"
     amended = state.proposal
     amended.title = "Smarter street lighting"
-    state = await handle.execute_update(PilotWorkflow.amend, AmendRequest(OFFICER, amended))
+    state = await act(handle, PilotWorkflow.amend, AmendRequest(OFFICER, amended))
     assert state.stage == "submitted"
     assert state.proposal.title == "Smarter street lighting"
-    state = await handle.execute_update(PilotWorkflow.review, ReviewRequest(ADMIN, "approve"))
+    state = await act(handle, PilotWorkflow.review, ReviewRequest(ADMIN, "approve"))
     assert state.stage == "matching"
     await handle.execute_update(PilotWorkflow.cancel, ReasonRequest(ADMIN, "budget frozen"))
     assert (await handle.result()).stage == "cancelled"
@@ -82,14 +80,12 @@ async def test_full_path_to_generalization(
     assert [c.company_id for c in state.candidates] == ["c1", "c2"]
     assert (await recorder.email("invitation"))[0].company_ids == ["c1", "c2"]
 
-    state = await handle.execute_update(
-        PilotWorkflow.respond, RespondRequest(company("c2"), True, "We can do it")
+    state = await act(
+        handle, PilotWorkflow.respond, RespondRequest(company("c2"), True, "We can do it")
     )
     assert state.candidate("c2").status == "interested"
     assert (await recorder.email("answer_received"))[0].audiences == ["town"]
-    state = await handle.execute_update(
-        PilotWorkflow.select_partner, SelectPartnerRequest(OFFICER, "c2")
-    )
+    state = await act(handle, PilotWorkflow.select_partner, SelectPartnerRequest(OFFICER, "c2"))
     assert state.stage == "trial_scheduled"
     assert state.partner_company_id == "c2"
     assert {c.company_id: c.status for c in state.candidates} == {
@@ -120,8 +116,8 @@ async def test_full_path_to_generalization(
     await handle.execute_update(
         PilotWorkflow.submit_evaluation, EvaluationRequest(OFFICER, evaluation)
     )
-    state = await handle.execute_update(
-        PilotWorkflow.decide, DecideRequest(ADMIN, "generalize", comment="Offer it")
+    state = await act(
+        handle, PilotWorkflow.decide, DecideRequest(ADMIN, "generalize", comment="Offer it")
     )
     assert state.stage == "closed"
     assert state.outcome == "generalize"
@@ -141,9 +137,7 @@ async def test_trial_starts_at_once_when_desired_start_has_passed(
     now = await env.get_current_time()
     handle = await start_pilot(env.client, task_queue, now=now, start_in_days=-3)
     state = await _to_interest(handle)
-    state = await handle.execute_update(
-        PilotWorkflow.select_partner, SelectPartnerRequest(OFFICER, "c1")
-    )
+    state = await act(handle, PilotWorkflow.select_partner, SelectPartnerRequest(OFFICER, "c1"))
     assert state.stage == "trial_running"
     assert state.trial_end - state.trial_start == 90 * DAY
     assert len(await recorder.email("trial_started")) == 1
@@ -206,8 +200,8 @@ async def test_extend_returns_to_the_trial_then_stop_closes(
     handle = await start_pilot(env.client, task_queue, now=now, start_in_days=0)
     await _to_interest(handle)
     await handle.execute_update(PilotWorkflow.select_partner, SelectPartnerRequest(OFFICER, "c1"))
-    state = await handle.execute_update(
-        PilotWorkflow.end_trial, ReasonRequest(company("c1"), "sensor failure")
+    state = await act(
+        handle, PilotWorkflow.end_trial, ReasonRequest(company("c1"), "sensor failure")
     )
     assert state.stage == "evaluation"
     assert (await recorder.email("trial_ended"))[0].extra == {"reason": "sensor failure"}
@@ -215,8 +209,8 @@ async def test_extend_returns_to_the_trial_then_stop_closes(
     await handle.execute_update(
         PilotWorkflow.submit_evaluation, EvaluationRequest(OFFICER, evaluation)
     )
-    state = await handle.execute_update(
-        PilotWorkflow.decide, DecideRequest(ADMIN, "extend", extension_days=20)
+    state = await act(
+        handle, PilotWorkflow.decide, DecideRequest(ADMIN, "extend", extension_days=20)
     )
     assert state.stage == "trial_running"
     assert state.evaluation is None
