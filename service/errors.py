@@ -35,6 +35,9 @@ class DomainError(Exception):
     def body(self) -> dict[str, Any]:
         return {"detail": self.detail}
 
+    def response_headers(self) -> dict[str, str] | None:
+        return self.headers
+
 
 class Unauthorized(DomainError):
     status_code = 401
@@ -72,6 +75,19 @@ class Unavailable(DomainError):
     status_code = 503
 
 
+class TooManyRequests(DomainError):
+    """Too many attempts (or sign-ins waiting) now; `Retry-After` says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class ErrorMessage(BaseModel):
     """The body of every error but 422: `{"detail": "why"}`."""
 
@@ -83,6 +99,7 @@ _DESCRIPTIONS = {
     403: "The caller's role may not do this",
     404: "No such object, or not visible to the caller",
     409: "The object's current state does not allow this; `detail` says why",
+    429: "Too many attempts; `Retry-After` says when to try again",
     503: "A backing service (database, Temporal) cannot be reached",
 }
 
@@ -122,7 +139,9 @@ def from_temporal(error: Exception) -> DomainError | None:
 
 
 def _response(error: DomainError) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
+    return JSONResponse(
+        error.body(), status_code=error.status_code, headers=error.response_headers()
+    )
 
 
 async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
