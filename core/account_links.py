@@ -75,4 +75,3 @@ def read_token(token: str, settings: Settings) -> LinkClaims | None:
     _, signed_at = _serializer(settings).loads(token, return_timestamp=True)
     age = (datetime.now(UTC) - signed_at).total_seconds()
     return claims if age <= link_ttl_seconds(claims.purpose, settings) else None
-

@@ -127,6 +127,12 @@ async def end_user_sessions(db: AsyncSession, user_id: str, *, keep: str | None 
     await db.execute(statement)
 
 
+async def end_company_sessions(db: AsyncSession, company_id: str) -> None:
+    """End every session of a company's users (the company is deactivated)."""
+    users = select(User.id).where(User.company_id == company_id).scalar_subquery()
+    await db.execute(delete(AuthSession).where(AuthSession.user_id.in_(users)))
+
+
 async def usable_user_by_email(db: AsyncSession, email: str) -> User | None:
     """The active user of this email whose company, if any, is active."""
     result = await db.execute(
@@ -136,7 +142,6 @@ async def usable_user_by_email(db: AsyncSession, email: str) -> User | None:
         .where(_usable_account())  # type: ignore[arg-type]
     )
     return result.scalar_one_or_none()
-
 
 
 @lru_cache(maxsize=1)
@@ -162,4 +167,6 @@ def check_password(password_hash: str | None, password: str) -> Verified:
         return Verified(ok=False)
     if not verify_password(password_hash, password):
         return Verified(ok=False)
-    return Verified(ok=True, new_hash=hash_password(password) if needs_rehash(password_hash) else None)
+    return Verified(
+        ok=True, new_hash=hash_password(password) if needs_rehash(password_hash) else None
+    )

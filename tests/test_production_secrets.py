@@ -27,7 +27,10 @@ def test_production_is_the_default() -> None:
         ({}, ["PILOTFLOW_SECRET_KEY", "PILOTFLOW_ADMIN_PASSWORD"]),
         ({"secret_key": "k" * 31, "admin_password": GOOD_PASSWORD}, ["PILOTFLOW_SECRET_KEY"]),
         ({"secret_key": GOOD_KEY, "admin_password": "short-pass1"}, ["PILOTFLOW_ADMIN_PASSWORD"]),
-        ({"secret_key": GOOD_KEY, "admin_password": "change-me-admin"}, ["PILOTFLOW_ADMIN_PASSWORD"]),
+        (
+            {"secret_key": GOOD_KEY, "admin_password": "change-me-admin"},
+            ["PILOTFLOW_ADMIN_PASSWORD"],
+        ),
         ({"secret_key": GOOD_KEY, "admin_password": GOOD_PASSWORD}, []),
     ],
 )
@@ -53,7 +56,9 @@ def test_the_process_refuses_to_start(command: str, tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     lines = result.stderr.splitlines()
-    assert any(line.startswith(f"pilotflow {command}: PILOTFLOW_SECRET_KEY has 5") for line in lines)
+    assert any(
+        line.startswith(f"pilotflow {command}: PILOTFLOW_SECRET_KEY has 5") for line in lines
+    )
     assert any(
         line.startswith(f"pilotflow {command}: PILOTFLOW_ADMIN_PASSWORD is the development")
         for line in lines
