@@ -146,7 +146,7 @@ async def test_expired_forged_or_stale_links_are_refused(
     stale_user = User(id=user.id, password_hash=hash_password("x" * 8))
     hours = settings.password_reset_ttl_minutes / 60 + 1
     monkeypatch.setattr(
-        URLSafeTimedSerializer,
+        TimestampSigner,
         "get_timestamp",
         lambda self: int((datetime.now(UTC) - timedelta(hours=hours)).timestamp()),
     )
