@@ -35,6 +35,7 @@ from service.auth import (
     usable_user_by_email,
 )
 from service.errors import Invalid, Unauthorized
+from service.temporal import TemporalConnector
 from service.throttle import AttemptLimits, HashingPool
 from workflows.account_email import (
     AccountEmailRequest,
@@ -151,16 +152,18 @@ async def request_password_reset(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     guards: AccountGuards,
-    temporal: Client,
+    temporal: TemporalConnector,
     email: str,
     address: str,
 ) -> None:
     """Email a reset link if the address is an account's; the caller learns nothing either way."""
     await guards.attempts.reset_requested(email, address)
+    # Connected first, whoever asks: Temporal down is 503 for every address alike.
+    client = await temporal.get()
     async with transaction(sessions) as db:
         user = await usable_user_by_email(db, email)
     if user is not None:
-        await send_account_email(temporal, settings, user, LinkPurpose.PASSWORD_RESET)
+        await send_account_email(client, settings, user, LinkPurpose.PASSWORD_RESET)
 
 
 async def send_account_email(

@@ -52,7 +52,7 @@ async def forgot(
             sessions=sessions,
             settings=settings,
             guards=guards,
-            temporal=await temporal.get(),
+            temporal=temporal,
             email=email,
             address=address,
         )

@@ -11,7 +11,7 @@ from service.deps import (
     SessionmakerDep,
     SettingsDep,
     SignedInDep,
-    TemporalClientDep,
+    TemporalConnectorDep,
 )
 from service.errors import error_responses
 from service.schemas.users import (
@@ -70,7 +70,7 @@ async def request_password_reset(
     sessions: SessionmakerDep,
     settings: SettingsDep,
     guards: AccountGuardsDep,
-    temporal: TemporalClientDep,
+    temporal: TemporalConnectorDep,
     address: ClientAddress,
 ) -> Accepted:
     """Email a link to choose a new password; the same answer whether the address exists."""
