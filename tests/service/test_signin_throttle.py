@@ -81,12 +81,16 @@ async def test_an_address_is_throttled_whatever_account_it_tries(
 async def test_redis_counts_are_shared_by_replicas(settings: Settings) -> None:
     settings = settings.model_copy(update={"redis_url": REDIS_URL})
     email, address = f"{uuid.uuid4().hex}@x.example", fresh_address()
-    async with running(settings) as first, running(settings) as second:
-        async with client_from(first, address) as a, client_from(second, address) as b:
-            for n in range(LIMIT):
-                assert (await _sign_in(a if n % 2 else b, email, "guess"))[0] == 401
-            assert (await _sign_in(a, email, "guess"))[0] == 429
-            assert (await _sign_in(b, email, "guess"))[0] == 429
+    async with (
+        running(settings) as first,
+        running(settings) as second,
+        client_from(first, address) as a,
+        client_from(second, address) as b,
+    ):
+        for n in range(LIMIT):
+            assert (await _sign_in(a if n % 2 else b, email, "guess"))[0] == 401
+        assert (await _sign_in(a, email, "guess"))[0] == 429
+        assert (await _sign_in(b, email, "guess"))[0] == 429
 
 
 async def test_reset_requests_are_throttled(settings: Settings, storage: str | None) -> None:
