@@ -134,7 +134,10 @@ async def test_a_link_works_once(client: AsyncClient, sessions, settings: Settin
     await sign_in(client, user.email, "my-chosen-password")
     # A reset link ends every session: whoever had the account is out.
     current = await _user(sessions, user.email)
-    reset = {"token": _link(current, settings, LinkPurpose.PASSWORD_RESET), "password": "after-1"}
+    reset = {
+        "token": _link(current, settings, LinkPurpose.PASSWORD_RESET),
+        "password": "after-reset",
+    }
     assert (await client.post("/api/v1/auth/password", json=reset)).status_code == 204
     assert (await client.get("/api/v1/me", headers=signed_in)).status_code == 401
 
