@@ -26,6 +26,10 @@ from core.settings import Settings
 from workflows.account_email import SEND_ACCOUNT_EMAIL, AccountEmailRequest, AccountEmailResult
 
 
+# The templates this activity renders, each in every locale as .txt and .html.
+ACCOUNT_TEMPLATES = tuple(f"account_{purpose.value}" for purpose in LinkPurpose)
+
+
 class AccountEmailActivities:
     """Account email, built once in the worker beside the pilots' notifications."""
 
