@@ -2,7 +2,6 @@
 SMTP stays down, never twice, and not at all for a link that would be dead on arrival."""
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
