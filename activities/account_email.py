@@ -25,7 +25,6 @@ from core.models import Notification, User, new_id
 from core.settings import Settings
 from workflows.account_email import SEND_ACCOUNT_EMAIL, AccountEmailRequest, AccountEmailResult
 
-
 # The templates this activity renders, each in every locale as .txt and .html.
 ACCOUNT_TEMPLATES = tuple(f"account_{purpose.value}" for purpose in LinkPurpose)
 
