@@ -24,7 +24,8 @@ from core.account_links import (
 )
 from core.db import transaction
 from core.models import User
-from core.security import hash_password
+from core.repositories import CompanyRepository, TownRepository, UserRepository
+from core.security import hash_password, unusable_password_hash
 from core.settings import Settings
 from service.auth import (
     IssuedToken,
@@ -34,7 +35,8 @@ from service.auth import (
     open_session,
     usable_user_by_email,
 )
-from service.errors import Invalid, Unauthorized
+from service.errors import Conflict, Invalid, Unauthorized
+from service.schemas.users import UserCreate
 from service.temporal import TemporalConnector
 from service.throttle import AttemptLimits, HashingPool
 from workflows.account_email import (
@@ -84,6 +86,46 @@ async def sign_in(
             user.password_hash = verified.new_hash
         token = await open_session(db, user, settings)
     return user, token
+
+
+async def create_user(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    guards: AccountGuards,
+    temporal: TemporalConnector,
+    body: UserCreate,
+) -> User:
+    """A new user; without a password, invited by email to choose one (the API and the page)."""
+    password_hash = (
+        unusable_password_hash()
+        if body.password is None
+        else await new_password_hash(guards, body.password)
+    )
+    async with transaction(sessions) as db:
+        users = UserRepository(db)
+        if await users.by_email(body.email) is not None:
+            raise Conflict("a user with this email exists")
+        if body.town_id is not None and await TownRepository(db).get(body.town_id) is None:
+            raise Invalid("no such town", loc=("body", "town_id"))
+        if body.company_id is not None and await CompanyRepository(db).get(body.company_id) is None:
+            raise Invalid("no such company", loc=("body", "company_id"))
+        user = User(
+            email=body.email,
+            name=body.name,
+            role=body.role.value,
+            town_id=body.town_id,
+            company_id=body.company_id,
+            locale=body.locale,
+            password_hash=password_hash,
+        )
+        await users.add(user)
+    # After the commit, so the worker finds the user; if Temporal fails here, the user
+    # exists without email, and POST /users/{id}/invitation sends it again.
+    if body.password is None:
+        client = await temporal.get()
+        await send_account_email(client, settings, user, LinkPurpose.INVITATION)
+    return user
 
 
 async def sign_out(sessions: async_sessionmaker[AsyncSession], session_id: str) -> None:

@@ -488,8 +488,9 @@ FRENCH: dict[str, str] = {
     "Town or company": "Commune ou entreprise",
     "Language": "Langue",
     "Add a user": "Ajouter un utilisateur",
-    "At least 8 characters; tell it to the person, who can change it.": (
-        "Au moins 8 caractères ; communiquez-le à la personne, qui pourra le changer."
+    "Empty: we email them a link to choose one. Or at least 8 characters, to tell them.": (
+        "Vide : nous lui envoyons un lien pour en choisir un. Ou au moins 8 caractères, "
+        "à lui communiquer."
     ),
     "Choose a role": "Choisissez un rôle",
     "Town (for a town officer)": "Commune (pour un agent de commune)",

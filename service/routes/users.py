@@ -4,10 +4,9 @@ from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.account_links import LinkPurpose
-from core.db import transaction
 from core.models import User
-from core.repositories import CompanyRepository, TownRepository, UserRepository
-from core.security import has_usable_password, unusable_password_hash, verify_password
+from core.repositories import UserRepository
+from core.security import has_usable_password, verify_password
 from service import accounts
 from service.auth import end_user_sessions
 from service.deps import (
@@ -72,37 +71,9 @@ async def create_user(
     _admin: AdminUser,
 ) -> UserPublic:
     """Create a user (admin); without a password, they are invited by email to choose one."""
-    password_hash = (
-        unusable_password_hash()
-        if body.password is None
-        else await accounts.new_password_hash(guards, body.password)
+    user = await accounts.create_user(
+        sessions=sessions, settings=settings, guards=guards, temporal=temporal, body=body
     )
-    async with transaction(sessions) as session:
-        users = UserRepository(session)
-        if await users.by_email(body.email) is not None:
-            raise Conflict("a user with this email exists")
-        if body.town_id is not None and await TownRepository(session).get(body.town_id) is None:
-            raise Invalid("no such town", loc=("body", "town_id"))
-        if (
-            body.company_id is not None
-            and await CompanyRepository(session).get(body.company_id) is None
-        ):
-            raise Invalid("no such company", loc=("body", "company_id"))
-        user = User(
-            email=body.email,
-            name=body.name,
-            role=body.role.value,
-            town_id=body.town_id,
-            company_id=body.company_id,
-            locale=body.locale,
-            password_hash=password_hash,
-        )
-        await users.add(user)
-    # After the commit, so the worker finds the user; a failure here leaves the user
-    # without email, which POST /users/{id}/invitation sends again.
-    if body.password is None:
-        client = await temporal.get()
-        await accounts.send_account_email(client, settings, user, LinkPurpose.INVITATION)
     return UserPublic.model_validate(user)
 
 
