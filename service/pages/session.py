@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from core.db import transaction
 from core.models import User, utcnow
 from core.settings import Settings
 from service.auth import renew_session, session_id_of, signed_in, token_ttl_seconds
-from service.deps import SessionDep, SettingsDep
+from service.deps import SessionDep, SettingsDep, get_sessionmaker
 from service.errors import Forbidden, Unauthorized
 from workflows.stages import Role
 
@@ -65,7 +66,9 @@ async def get_page_user(*, request: Request, session: SessionDep, settings: Sett
     request.state.user = caller.user
     # A session in use is renewed once past half its life, so an active user stays in.
     if _seconds_left(caller.expires_at) < token_ttl_seconds(settings) / 2:
-        await renew_session(session, caller.session_id, settings)
+        # Its own short transaction: the request's may wait on a form's slow work.
+        async with transaction(get_sessionmaker(request)) as db:
+            await renew_session(db, caller.session_id, settings)
         request.state.renewed_token = token
     return caller.user
 

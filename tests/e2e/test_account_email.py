@@ -54,12 +54,17 @@ async def test_an_invited_user_chooses_a_password_from_the_email(
     assert response.status_code == 201, response.text
     [invitation] = await _mail_to(sink, "new.admin@region.example")
     assert "choose a password" in str(invitation["Subject"])
+    resend = f"/api/v1/users/{response.json()['id']}/invitation"
+    assert (await api.post(resend, headers=admin)).status_code == 202
     token = _link_token(invitation)
     assert (await api.get(f"/password/{token}")).status_code == 200
     chosen = {"token": token, "password": "chosen-by-me-1"}
     assert (await api.post("/api/v1/auth/password", json=chosen)).status_code == 204
     await _token(api, "new.admin@region.example", "chosen-by-me-1")
     assert (await api.post("/api/v1/auth/password", json=chosen)).status_code == 422
+    assert (await api.post(resend, headers=admin)).status_code == 409
+    # The resend within the link's life was the same email, not a second one.
+    assert len([m for m in sink.messages if str(m["To"]) == "new.admin@region.example"]) == 1
     assert (await api.get(f"/password/{token}")).status_code == 404
 
 
