@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuthSession, Company, User, utcnow
-from core.security import hash_password, needs_rehash, verify_password
+from core.security import has_usable_password, hash_password, needs_rehash, verify_password
 from core.settings import Settings
 from service.errors import Unauthorized
 
@@ -162,7 +162,8 @@ def check_password(password_hash: str | None, password: str) -> Verified:
 
     Blocking: argon2 is slow on purpose; call it in a thread, holding no database connection.
     """
-    if password_hash is None:
+    if password_hash is None or not has_usable_password(password_hash):
+        # As slow as a real check: the answer's time tells nothing about the account.
         verify_password(_decoy_hash(), password)
         return Verified(ok=False)
     if not verify_password(password_hash, password):

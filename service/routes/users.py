@@ -12,6 +12,7 @@ from service.auth import end_user_sessions
 from service.deps import (
     AccountGuardsDep,
     AdminUser,
+    ClientAddress,
     CurrentUser,
     SessionDep,
     SessionmakerDep,
@@ -35,14 +36,22 @@ async def read_me(*, user: CurrentUser) -> UserPublic:
 
 @router.patch("/me", responses=error_responses(429))
 async def update_me(
-    *, body: MeUpdate, caller: SignedInDep, session: SessionDep, guards: AccountGuardsDep
+    *,
+    body: MeUpdate,
+    caller: SignedInDep,
+    session: SessionDep,
+    guards: AccountGuardsDep,
+    address: ClientAddress,
 ) -> UserPublic:
     """Change one's own name, locale, offer emails or password (which ends other sessions)."""
     user = caller.user
     changes = body.model_dump(exclude_unset=True, exclude={"password", "current_password"})
     if body.password is not None:
         current = body.current_password or ""
+        # A stolen token must not become a way to guess the password: same counter as sign-in.
+        await guards.attempts.check_sign_in(user.email, address)
         if not await guards.hashing.run(verify_password, user.password_hash, current):
+            await guards.attempts.sign_in_failed(user.email, address)
             raise Invalid("the current password is wrong", loc=("body", "current_password"))
         new_hash = await accounts.new_password_hash(guards, body.password)
         await accounts.replace_password(session, user, new_hash, keep_session=caller.session_id)

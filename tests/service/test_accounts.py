@@ -166,3 +166,17 @@ async def test_expired_forged_or_stale_links_are_refused(
         body = {"token": token, "password": "my-chosen-password"}
         assert (await client.post("/api/v1/auth/password", json=body)).status_code == 422, token
     assert account_links.read_token(_link(user, settings), settings) is not None
+
+
+async def test_guessing_the_current_password_counts_as_failed_sign_ins(
+    client: AsyncClient, settings: Settings, make_town, make_user
+) -> None:
+    town = await make_town()
+    officer = await make_user("officer@lille.example", "town_officer", town_id=town["id"])
+    wrong = {"password": "brand-new-password", "current_password": "a-guess"}
+    for _ in range(settings.signin_max_failures):
+        assert (await client.patch("/api/v1/me", json=wrong, headers=officer)).status_code == 422
+    right = {"password": "brand-new-password", "current_password": PASSWORD}
+    response = await client.patch("/api/v1/me", json=right, headers=officer)
+    assert response.status_code == 429
+    assert "retry-after" in response.headers
