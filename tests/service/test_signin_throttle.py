@@ -12,7 +12,7 @@ from httpx import ASGITransport, AsyncClient
 
 from core.settings import Settings
 from service.main import create_app
-from tests.service.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.service.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 LIMIT = 10
@@ -136,3 +136,11 @@ async def test_a_flood_of_sign_ins_leaves_other_requests_answering(settings: Set
     assert refused
     assert all(int(headers["retry-after"]) >= 1 for headers in refused)
     assert statuses.count(401) >= 10
+
+
+async def test_redis_down_is_503_not_500(settings: Settings) -> None:
+    port = free_port()  # nothing listens here
+    settings = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    async with running(settings) as app, client_from(app, fresh_address()) as client:
+        status, _headers = await _sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert status == 503
