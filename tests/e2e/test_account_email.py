@@ -1,6 +1,7 @@
 """Invitations and password resets through the API, the worker and a real SMTP server."""
 
 import asyncio
+import re
 import time
 from email.message import EmailMessage
 
@@ -105,3 +106,29 @@ async def test_a_reset_answers_the_same_for_anyone_and_sends_one_email(
     messages = await _mail_to(sink, ADMIN[0], count=2)
     assert len(messages) == 2
     assert not [m for m in sink.messages if str(m["To"]) == "nobody@region.example"]
+
+
+async def test_the_pages_reset_a_forgotten_password(api: AsyncClient, sink: SmtpSink) -> None:
+    pages = []
+    for email in ("nobody@region.example", ADMIN[0]):
+        form = {"csrf_token": await _csrf(api, "/password/forgot"), "email": email}
+        response = await api.post("/password/forgot", data=form)
+        assert response.status_code == 200
+        pages.append(response.text.replace(email, "<email>"))
+    assert pages[0] == pages[1]
+    [reset] = await _mail_to(sink, ADMIN[0])
+    path = f"/password/{_link_token(reset)}"
+    csrf = await _csrf(api, path)
+    differ = {"csrf_token": csrf, "password": "new-page-password", "confirm": "something-else"}
+    assert (await api.post(path, data=differ)).status_code == 422
+    same = differ | {"confirm": "new-page-password"}
+    response = await api.post(path, data=same)
+    assert (response.status_code, response.headers["location"]) == (303, "/login")
+    await _token(api, ADMIN[0], "new-page-password")
+    assert (await api.get(path)).status_code == 404
+
+
+async def _csrf(api: AsyncClient, path: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', (await api.get(path)).text)
+    assert match is not None
+    return match.group(1)
