@@ -148,7 +148,10 @@ class NotificationActivities:
     @activity.defn(name="send_notification")
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
         """Send a template to the request's audiences, each message at most once."""
-        recipients = await self._record_outbox(request)
+        return await self.deliver_outbox(await self._record_outbox(request))
+
+    async def deliver_outbox(self, recipients: dict[str, Recipient]) -> NotificationResult:
+        """Send the outbox rows of these keys not sent yet (pilot or account email alike)."""
         async with self.sessions() as session:
             rows = list(
                 await session.scalars(

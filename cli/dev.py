@@ -1,6 +1,7 @@
 """`pilotflow dev`: the whole embedded stack on one machine, in start-up order."""
 
 import asyncio
+import os
 import sys
 import time
 
@@ -39,6 +40,8 @@ async def run_dev(settings: Settings, *, seed: bool) -> int:
     0 after a requested stop; 1 if a step failed or a child died on its own.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The children inherit it: the development secrets are fine on a developer's machine.
+    os.environ["PILOTFLOW_ENVIRONMENT"] = "development"
     supervisor = Supervisor()
     supervisor.install_signal_handlers()
     try:

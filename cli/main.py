@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from core.settings import Settings, get_settings
+from core.settings import Settings, get_settings, unsafe_secrets
 
 Handler = Callable[[Settings, argparse.Namespace], int | None]
 
@@ -18,15 +18,31 @@ def cmd_server(settings: Settings, args: argparse.Namespace) -> None:
     run_server(settings, log_level=args.log_level)
 
 
+def refuse_unsafe_secrets(settings: Settings, command: str) -> None:
+    """Exit with one line per development secret, unless this is development."""
+    problems = unsafe_secrets(settings)
+    if problems:
+        for line in problems:
+            print(f"pilotflow {command}: {line}", file=sys.stderr)
+        print(
+            f"pilotflow {command}: refusing to start in {settings.environment} "
+            "(PILOTFLOW_ENVIRONMENT=development allows the development values)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from workflows.worker import run_worker
 
+    refuse_unsafe_secrets(settings, "worker")
     run_until_signalled(run_worker(settings))
 
 
 def cmd_api(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    refuse_unsafe_secrets(settings, "api")
     uvicorn.run(
         "service.main:create_app",
         factory=True,

@@ -114,6 +114,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AuthSession(Base):
+    """A signed-in token's server side: deleting the row ends that token at once."""
+
+    __tablename__ = "auth_sessions"
+
+    # A random id, carried signed in the token (service/auth.py).
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Pilot(Base):
     """The read model of one pilot, written by the workflow's activities."""
 

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,8 +38,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
 
     admin_email: str = "admin@pilotflow.local"
-    admin_password: str = "change-me-admin"
-    secret_key: str = "dev-secret-change-me"
+    admin_password: str = "change-me-admin"  # DEVELOPMENT_ADMIN_PASSWORD
+    secret_key: str = "dev-secret-change-me"  # DEVELOPMENT_SECRET_KEY
     token_ttl_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     seed_demo: bool = True
 
@@ -62,6 +63,20 @@ class Settings(BaseSettings):
     progress_reports_per_checkin: int = Field(default=4, ge=1)
     continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
     action_wait_seconds: float = Field(default=8.0, gt=0, le=10)
+
+    # Accounts, secrets and sign-in guessing (issue 7, items 2-4).
+    # Outside development, `pilotflow api` and `worker` refuse the development secrets.
+    environment: Literal["production", "development"] = "production"
+    # Counts of failed sign-ins shared by every API replica; in memory when unset.
+    redis_url: str | None = None
+    signin_max_failures: int = Field(default=10, ge=1)
+    signin_window_minutes: int = Field(default=15, ge=1)
+    password_reset_max_requests: int = Field(default=5, ge=1)
+    # argon2 is slow on purpose: at most this many hashes at once, this many waiting.
+    password_hashing_concurrency: int = Field(default=2, ge=1)
+    password_hashing_queue: int = Field(default=32, ge=0)
+    invitation_ttl_hours: int = Field(default=7 * 24, ge=1)
+    password_reset_ttl_minutes: int = Field(default=60, ge=1)
 
     @property
     def effective_database_url(self) -> str:
@@ -97,6 +112,40 @@ class Settings(BaseSettings):
     @property
     def templates_dir(self) -> Path:
         return PROJECT_ROOT / "templates"
+
+
+DEVELOPMENT_SECRET_KEY = "dev-secret-change-me"
+DEVELOPMENT_ADMIN_PASSWORD = "change-me-admin"
+MIN_SECRET_KEY_LENGTH = 32
+MIN_ADMIN_PASSWORD_LENGTH = 12
+
+
+def unsafe_secrets(settings: Settings) -> list[str]:
+    """One line per secret that must not be used outside development; none in development."""
+    if settings.environment == "development":
+        return []
+    problems = []
+    if settings.secret_key == DEVELOPMENT_SECRET_KEY:
+        problems.append(
+            "PILOTFLOW_SECRET_KEY is unset (the development value): "
+            f"set a random value of at least {MIN_SECRET_KEY_LENGTH} characters"
+        )
+    elif len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"PILOTFLOW_SECRET_KEY has {len(settings.secret_key)} characters: "
+            f"use at least {MIN_SECRET_KEY_LENGTH}"
+        )
+    if settings.admin_password == DEVELOPMENT_ADMIN_PASSWORD:
+        problems.append(
+            "PILOTFLOW_ADMIN_PASSWORD is the development value: "
+            f"set one of at least {MIN_ADMIN_PASSWORD_LENGTH} characters"
+        )
+    elif len(settings.admin_password) < MIN_ADMIN_PASSWORD_LENGTH:
+        problems.append(
+            f"PILOTFLOW_ADMIN_PASSWORD has {len(settings.admin_password)} characters: "
+            f"use at least {MIN_ADMIN_PASSWORD_LENGTH}"
+        )
+    return problems
 
 
 @lru_cache

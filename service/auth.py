@@ -1,23 +1,24 @@
-"""Bearer tokens: HMAC-signed, expiring, and revoked when the user's password changes.
+"""Bearer tokens: a signed, random session id whose row on the server says who and until when.
 
-A token is `v1.<user id>.<expiry, unix seconds>.<password fingerprint>.<signature>`. The
-fingerprint is a keyed hash of the stored password hash, so a new password (a new hash,
-since argon2 salts each one) invalidates every token issued before it.
+The token is the session id signed with itsdangerous; the `auth_sessions` row holds the user
+and the expiry. Deleting the row (sign-out, a new password) ends the token at once, and a
+deactivated user or company is refused by the same one query that reads the session.
 """
 
-import base64
-import hashlib
-import hmac
-import time
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 
-from core.models import User
-from core.security import hash_password, verify_password
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import AuthSession, Company, User, utcnow
+from core.security import has_usable_password, hash_password, needs_rehash, verify_password
 from core.settings import Settings
 from service.errors import Unauthorized
 
-VERSION = "v1"
 MAX_TOKEN_LENGTH = 256
 INVALID_TOKEN = "invalid or expired token"
 
@@ -25,14 +26,17 @@ INVALID_TOKEN = "invalid or expired token"
 @dataclass(frozen=True)
 class IssuedToken:
     access_token: str
-    expires_at: int
+    session_id: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
-class TokenClaims:
-    user_id: str
-    expires_at: int
-    fingerprint: str
+class SignedIn:
+    """The caller of a request and the session its token names."""
+
+    user: User
+    session_id: str
+    expires_at: datetime
 
 
 def token_ttl_seconds(settings: Settings) -> int:
@@ -40,52 +44,104 @@ def token_ttl_seconds(settings: Settings) -> int:
     return settings.token_ttl_minutes * 60
 
 
-def _key(settings: Settings, purpose: str) -> bytes:
-    # Derived per purpose so the secret signs nothing else with the same key.
-    return hmac.new(settings.secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
+def _serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt="pilotflow.access-token")
 
 
-def _mac(settings: Settings, purpose: str, message: str) -> str:
-    digest = hmac.new(_key(settings, purpose), message.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def password_fingerprint(user: User, settings: Settings) -> str:
-    """A keyed digest of the stored hash: it changes with the password."""
-    return _mac(settings, "token-fingerprint", user.password_hash)[:16]
-
-
-def issue_token(user: User, settings: Settings, *, now: float | None = None) -> IssuedToken:
-    """A signed token for this user, valid for the configured time."""
-    expires_at = int(now if now is not None else time.time()) + token_ttl_seconds(settings)
-    payload = f"{VERSION}.{user.id}.{expires_at}.{password_fingerprint(user, settings)}"
-    return IssuedToken(f"{payload}.{_mac(settings, 'token', payload)}", expires_at)
-
-
-def read_token(token: str, settings: Settings, *, now: float | None = None) -> TokenClaims:
-    """The claims of a well-signed, unexpired token; Unauthorized otherwise."""
+def session_id_of(token: str, settings: Settings) -> str:
+    """The session id a well-signed token carries; Unauthorized otherwise."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized(INVALID_TOKEN)
-    payload, _, signature = token.rpartition(".")
-    if not hmac.compare_digest(signature.encode(), _mac(settings, "token", payload).encode()):
+    try:
+        session_id = _serializer(settings).loads(token)
+    except BadSignature as error:
+        raise Unauthorized(INVALID_TOKEN) from error
+    if not isinstance(session_id, str):
         raise Unauthorized(INVALID_TOKEN)
-    parts = payload.split(".")
-    if len(parts) != 4 or parts[0] != VERSION or not parts[2].isdigit():
-        raise Unauthorized(INVALID_TOKEN)
-    claims = TokenClaims(user_id=parts[1], expires_at=int(parts[2]), fingerprint=parts[3])
-    if claims.expires_at <= (now if now is not None else time.time()):
-        raise Unauthorized(INVALID_TOKEN)
-    return claims
+    return session_id
 
 
-def token_user_valid(claims: TokenClaims, user: User | None, settings: Settings) -> User:
-    """The token's user if it still exists, is active and has the same password."""
-    if user is None or not user.active:
+def token_for(session_id: str, settings: Settings) -> str:
+    return str(_serializer(settings).dumps(session_id))
+
+
+def _usable_account() -> object:
+    # An active user of no company or of an active company.
+    return (User.active.is_(True)) & or_(User.company_id.is_(None), Company.active.is_(True))
+
+
+async def open_session(db: AsyncSession, user: User, settings: Settings) -> IssuedToken:
+    """A new session row for this user, and its token."""
+    now = utcnow()
+    # The user's own expired rows go now, so the table holds live sessions only.
+    await db.execute(
+        delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at <= now)
+    )
+    row = AuthSession(
+        id=secrets.token_urlsafe(32),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=token_ttl_seconds(settings)),
+    )
+    db.add(row)
+    await db.flush()
+    return IssuedToken(token_for(row.id, settings), row.id, row.expires_at)
+
+
+async def signed_in(db: AsyncSession, token: str, settings: Settings) -> SignedIn:
+    """The live session a token names, with its usable user, in one query; else Unauthorized."""
+    session_id = session_id_of(token, settings)
+    row = (
+        await db.execute(
+            select(User, AuthSession.expires_at)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .outerjoin(Company, Company.id == User.company_id)
+            .where(AuthSession.id == session_id, AuthSession.expires_at > utcnow())
+            .where(_usable_account())  # type: ignore[arg-type]
+        )
+    ).one_or_none()
+    if row is None:
         raise Unauthorized(INVALID_TOKEN)
-    expected = password_fingerprint(user, settings)
-    if not hmac.compare_digest(claims.fingerprint.encode(), expected.encode()):
-        raise Unauthorized(INVALID_TOKEN)
-    return user
+    return SignedIn(row[0], session_id, row[1])
+
+
+async def renew_session(db: AsyncSession, session_id: str, settings: Settings) -> datetime:
+    """Push a live session's expiry a full lifetime on; its token (and forms) stay the same."""
+    expires_at = utcnow() + timedelta(seconds=token_ttl_seconds(settings))
+    await db.execute(
+        update(AuthSession).where(AuthSession.id == session_id).values(expires_at=expires_at)
+    )
+    return expires_at
+
+
+async def end_session(db: AsyncSession, session_id: str) -> None:
+    """Sign out: the token that names this session is refused from now on."""
+    await db.execute(delete(AuthSession).where(AuthSession.id == session_id))
+
+
+async def end_user_sessions(db: AsyncSession, user_id: str, *, keep: str | None = None) -> None:
+    """End every session of a user (a new password), but `keep` if given."""
+    statement = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    await db.execute(statement)
+
+
+async def end_company_sessions(db: AsyncSession, company_id: str) -> None:
+    """End every session of a company's users (the company is deactivated)."""
+    users = select(User.id).where(User.company_id == company_id).scalar_subquery()
+    await db.execute(delete(AuthSession).where(AuthSession.user_id.in_(users)))
+
+
+async def usable_user_by_email(db: AsyncSession, email: str) -> User | None:
+    """The active user of this email whose company, if any, is active."""
+    result = await db.execute(
+        select(User)
+        .outerjoin(Company, Company.id == User.company_id)
+        .where(User.email == email.strip().lower())
+        .where(_usable_account())  # type: ignore[arg-type]
+    )
+    return result.scalar_one_or_none()
 
 
 @lru_cache(maxsize=1)
@@ -93,9 +149,25 @@ def _decoy_hash() -> str:
     return hash_password("decoy password that matches nobody")
 
 
-def authenticate(user: User | None, password: str) -> User | None:
-    """The user if the password is theirs and they are active; as slow for an unknown user."""
-    if user is None:
+@dataclass(frozen=True)
+class Verified:
+    """A password check's outcome; `new_hash` when the stored one used older parameters."""
+
+    ok: bool
+    new_hash: str | None = None
+
+
+def check_password(password_hash: str | None, password: str) -> Verified:
+    """Verify (as slowly for an unknown user), and rehash if the parameters changed.
+
+    Blocking: argon2 is slow on purpose; call it in a thread, holding no database connection.
+    """
+    if password_hash is None or not has_usable_password(password_hash):
+        # As slow as a real check: the answer's time tells nothing about the account.
         verify_password(_decoy_hash(), password)
-        return None
-    return user if verify_password(user.password_hash, password) and user.active else None
+        return Verified(ok=False)
+    if not verify_password(password_hash, password):
+        return Verified(ok=False)
+    return Verified(
+        ok=True, new_hash=hash_password(password) if needs_rehash(password_hash) else None
+    )

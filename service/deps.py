@@ -11,7 +11,8 @@ from temporalio.client import Client
 from core.db import transaction
 from core.models import User
 from core.settings import Settings
-from service.auth import read_token, token_user_valid
+from service.accounts import AccountGuards
+from service.auth import SignedIn, signed_in
 from service.errors import Forbidden, Unauthorized
 from service.temporal import TemporalConnector
 from workflows.stages import Role
@@ -43,17 +44,27 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_current_user(
+async def get_signed_in(
     *,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
-    """The signed-in, active user the bearer token names; 401 otherwise."""
+) -> SignedIn:
+    """The live session the bearer token names, with its active user; 401 otherwise."""
     if credentials is None:
         raise Unauthorized("not authenticated")
-    claims = read_token(credentials.credentials, settings)
-    return token_user_valid(claims, await session.get(User, claims.user_id), settings)
+    caller = await signed_in(session, credentials.credentials, settings)
+    request.state.user = caller.user
+    return caller
+
+
+SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
+
+
+async def get_current_user(*, caller: SignedInDep) -> User:
+    """The signed-in, active user the bearer token names; 401 otherwise."""
+    return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -93,3 +104,20 @@ async def get_temporal_client(
 TemporalConnectorDep = Annotated[TemporalConnector, Depends(get_temporal)]
 TemporalClientDep = Annotated[Client, Depends(get_temporal_client)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+def get_account_guards(request: Request) -> AccountGuards:
+    """The app's sign-in attempt counters and password hashing pool."""
+    guards: AccountGuards = request.app.state.account_guards
+    return guards
+
+
+AccountGuardsDep = Annotated[AccountGuards, Depends(get_account_guards)]
+
+
+def client_address(request: Request) -> str:
+    """The peer's address, as the server (and its trusted proxy settings) sees it."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -32,6 +32,7 @@ class DomainError(Exception):
     def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.retry_after = retry_after
         if retry_after is not None:
             # Whole seconds, at least one: a client that waits that long may try again.
             seconds = str(max(1, math.ceil(retry_after)))
@@ -39,6 +40,9 @@ class DomainError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"detail": self.detail}
+
+    def response_headers(self) -> dict[str, str]:
+        return dict(self.headers or {})
 
 
 class Unauthorized(DomainError):
@@ -139,7 +143,9 @@ def from_temporal(error: Exception) -> DomainError | None:
 
 
 def _response(error: DomainError) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
+    return JSONResponse(
+        error.body(), status_code=error.status_code, headers=error.response_headers()
+    )
 
 
 async def _domain_error(_request: Request, error: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
+from service.accounts import AccountGuards
 from service.errors import register_error_handlers
 from service.pages import include_pages
 from service.routes import (
@@ -27,6 +28,7 @@ from service.routes import (
     users,
 )
 from service.temporal import TemporalConnector
+from service.throttle import AttemptLimits, HashingPool
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or get_settings()
     app.state.temporal = TemporalConnector(app.state.settings)
+    app.state.account_guards = AccountGuards(
+        AttemptLimits(app.state.settings), HashingPool(app.state.settings)
+    )
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

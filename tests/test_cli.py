@@ -36,6 +36,8 @@ def free_port() -> int:
 def pilotflow_env(data_dir: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTFLOW_")}
     env["PILOTFLOW_DATA_DIR"] = str(data_dir)
+    # The tests' processes use the development secrets; a test may set production.
+    env["PILOTFLOW_ENVIRONMENT"] = "development"
     env.update({f"PILOTFLOW_{k.upper()}": v for k, v in settings.items()})
     return env
 

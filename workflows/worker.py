@@ -6,11 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.account_email import AccountEmailActivities
 from activities.matching import MatchingActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
+from workflows.account_email import AccountEmailWorkflow
 from workflows.pilot import PilotWorkflow
 
 log = logging.getLogger(__name__)
@@ -24,14 +26,16 @@ def build_worker(
     task_queue: str | None = None,
 ) -> Worker:
     """A worker with every activity built once around its injected dependencies."""
+    notifications = NotificationActivities(sessions, settings)
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
-        workflows=[PilotWorkflow],
+        workflows=[PilotWorkflow, AccountEmailWorkflow],
         activities=[
             ReadModelActivities(sessions).record_transition,
             MatchingActivities(sessions).find_candidates,
-            NotificationActivities(sessions, settings).send_notification,
+            notifications.send_notification,
+            AccountEmailActivities(sessions, settings, notifications).send_account_email,
         ],
     )
 

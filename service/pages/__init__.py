@@ -10,6 +10,7 @@ from service.pages import (
     company,
     monitoring,
     officer,
+    password,
     pilot,
     signin,
     unsubscribe,
@@ -26,6 +27,7 @@ PAGE_ROUTERS = (
     admin_directory.router,
     monitoring.router,
     unsubscribe.router,
+    password.router,
 )
 
 

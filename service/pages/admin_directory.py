@@ -20,6 +20,7 @@ from core.repositories import (
     UserRepository,
 )
 from core.settings import Settings
+from service import accounts
 from service.deps import SessionDep, SettingsDep
 from service.errors import Conflict, Invalid
 from service.pages.flash import Flash, redirect
@@ -75,8 +76,20 @@ def _company(form: FormData) -> dict[str, Any]:
 
 
 def _user(form: FormData) -> dict[str, Any]:
-    fields = {name: text(form, name) for name in ("email", "password", "name", "role")}
-    return fields | _optional_fields(form, "town_id", "company_id", "locale")
+    fields = {name: text(form, name) for name in ("email", "name", "role")}
+    # No password: the person is invited by email to choose one.
+    return fields | _optional_fields(form, "password", "town_id", "company_id", "locale")
+
+
+async def _add_user(request: Request, body: UserCreate) -> None:
+    state = request.app.state
+    await accounts.create_user(
+        sessions=state.sessions,
+        settings=state.settings,
+        guards=state.account_guards,
+        temporal=state.temporal,
+        body=body,
+    )
 
 
 DIRECTORIES = {
@@ -138,7 +151,11 @@ async def _create(
     values = {**data, "tags": text(form, "tags"), "password": ""}
     try:
         body = directory.schema.model_validate(data)
-        await directory.create(body=body, session=session, _admin=admin)
+        if isinstance(body, UserCreate):
+            # A user may be invited by email: the accounts service, as the API route uses.
+            await _add_user(request, body)
+        else:
+            await directory.create(body=body, session=session, _admin=admin)
     except ValidationError as error:
         errors = field_errors(error, _)
         return await _page(request, session, kind, values, errors, 422)

@@ -1,8 +1,9 @@
 """Cross-site request forgery: every form carries a token bound to this browser's session.
 
-The token is a keyed hash of the session cookie (or, before sign-in, of a random cookie),
-so it needs no server-side storage, changes at sign-in, and another site can neither read
-nor forge it. Every POST to a page without the right token is refused with 403.
+The token is a keyed hash of the server-side session's id (or, before sign-in, of a random
+cookie), so it changes at sign-in, survives the session's renewal (an open page's forms stay
+valid), and another site can neither read nor forge it. Every POST to a page without the
+right token is refused with 403.
 """
 
 import hashlib
@@ -14,7 +15,7 @@ from fastapi.responses import Response
 
 from core.settings import Settings
 from service.errors import Forbidden
-from service.pages.session import SESSION_COOKIE, cookie_options
+from service.pages.session import cookie_options, session_id_from_cookie
 
 FIELD = "csrf_token"
 ANONYMOUS_COOKIE = "pf_csrf"
@@ -25,8 +26,11 @@ class CsrfRefused(Forbidden):
     """A form that did not come from this site's page, or from an older session."""
 
 
-def _seed(request: Request) -> str | None:
-    return request.cookies.get(SESSION_COOKIE) or request.cookies.get(ANONYMOUS_COOKIE)
+def _seed(request: Request, settings: Settings) -> str | None:
+    session_id = session_id_from_cookie(request, settings)
+    if session_id is not None:
+        return f"session:{session_id}"
+    return request.cookies.get(ANONYMOUS_COOKIE)
 
 
 def _token(seed: str, settings: Settings) -> str:
@@ -36,7 +40,7 @@ def _token(seed: str, settings: Settings) -> str:
 
 def csrf_token(request: Request, settings: Settings) -> str:
     """The token for this browser's forms; seeds a random cookie before sign-in."""
-    seed = _seed(request)
+    seed = _seed(request, settings)
     if seed is None:
         seed = secrets.token_urlsafe(32)
         # The response sets it (see `remember_anonymous_seed`); later reads find it here.
@@ -56,7 +60,7 @@ async def check_csrf(request: Request) -> None:
     if request.method != "POST":
         return
     settings: Settings = request.app.state.settings
-    seed = _seed(request)
+    seed = _seed(request, settings)
     sent = (await request.form()).get(FIELD)
     if seed is None or not isinstance(sent, str):
         raise CsrfRefused(REFUSED)

@@ -488,8 +488,9 @@ FRENCH: dict[str, str] = {
     "Town or company": "Commune ou entreprise",
     "Language": "Langue",
     "Add a user": "Ajouter un utilisateur",
-    "At least 8 characters; tell it to the person, who can change it.": (
-        "Au moins 8 caractères ; communiquez-le à la personne, qui pourra le changer."
+    "Empty: we email them a link to choose one. Or at least 8 characters, to tell them.": (
+        "Vide : nous lui envoyons un lien pour en choisir un. Ou au moins 8 caractères, "
+        "à lui communiquer."
     ),
     "Choose a role": "Choisissez un rôle",
     "Town (for a town officer)": "Commune (pour un agent de commune)",
@@ -497,4 +498,34 @@ FRENCH: dict[str, str] = {
     "Company (for a company user)": "Entreprise (pour un utilisateur d'entreprise)",
     "Add the user": "Ajouter l'utilisateur",
     "User added.": "Utilisateur ajouté.",
+    # Accounts: passwords chosen from emailed links, sign-in throttling.
+    "Too many failed attempts. Try again in %(minutes)s minutes.": (
+        "Trop de tentatives échouées. Réessayez dans %(minutes)s minutes."
+    ),
+    "Forgot your password?": "Mot de passe oublié ?",
+    "If an account uses this address, a link to choose a new password is on its way.": (
+        "Si un compte utilise cette adresse, un lien pour choisir un nouveau mot de passe "
+        "est en route."
+    ),
+    "Too many requests. Try again in %(minutes)s minutes.": (
+        "Trop de demandes. Réessayez dans %(minutes)s minutes."
+    ),
+    "Enter the email address of your account: we send it a link to choose a new password.": (
+        "Saisissez l'adresse e-mail de votre compte : nous y envoyons un lien pour choisir "
+        "un nouveau mot de passe."
+    ),
+    "Send me a link": "Envoyez-moi un lien",
+    "Choose your password": "Choisissez votre mot de passe",
+    "This link is invalid, has expired or was already used.": (
+        "Ce lien n'est pas valide, a expiré ou a déjà servi."
+    ),
+    "Ask for a new link": "Demander un nouveau lien",
+    "New password": "Nouveau mot de passe",
+    "At least 8 characters.": "Au moins 8 caractères.",
+    "The same password again": "Le même mot de passe, encore",
+    "Save my password": "Enregistrer mon mot de passe",
+    "The two passwords differ.": "Les deux mots de passe diffèrent.",
+    "Your password is set: sign in with it.": (
+        "Votre mot de passe est enregistré : connectez-vous avec."
+    ),
 }

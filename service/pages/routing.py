@@ -23,7 +23,12 @@ from core.settings import Settings
 from service.errors import Conflict, DomainError, Unavailable, from_temporal
 from service.pages.csrf import CsrfRefused, check_csrf
 from service.pages.rendering import render
-from service.pages.session import SignInRequired, end_session, start_session
+from service.pages.session import (
+    SESSION_COOKIE,
+    SignInRequired,
+    forget_session_cookie,
+    set_session_cookie,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +65,7 @@ def csrf_page(request: Request) -> HTMLResponse:
 def sign_in_redirect(request: Request, settings: Settings) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     response = RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
-    end_session(response, settings)
+    forget_session_cookie(response, settings)
     return response
 
 
@@ -99,9 +104,10 @@ class PageRoute(APIRoute):
 
         async def page_handler(request: Request) -> Response:
             response = await _answer(handler, request)
-            user = getattr(request.state, "user", None)
-            if user is not None and getattr(request.state, "renew_session", False):
-                start_session(response, user, request.app.state.settings)
+            renewed = getattr(request.state, "renewed_token", None)
+            cookies = response.headers.getlist("set-cookie")
+            if renewed is not None and not any(c.startswith(SESSION_COOKIE) for c in cookies):
+                set_session_cookie(response, renewed, request.app.state.settings)
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response

@@ -1,20 +1,21 @@
 """The browser session: the API's own bearer token, carried in an HttpOnly cookie.
 
-The cookie holds a token from `service.auth.issue_token`, checked by the same
-`get_current_user` as a bearer header, so a password change ends browser sessions too.
+The cookie holds a token from `service.auth.open_session`, checked by the same query as a
+bearer header. Renewal pushes the server-side session's expiry on and keeps the token, so
+the forms of an open page (their CSRF token is bound to the session) stay valid.
 """
 
-import time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from fastapi.security import HTTPAuthorizationCredentials
 
-from core.models import User
+from core.db import transaction
+from core.models import User, utcnow
 from core.settings import Settings
-from service.auth import issue_token, read_token, token_ttl_seconds
-from service.deps import SessionDep, SettingsDep, get_current_user
+from service.auth import renew_session, session_id_of, signed_in, token_ttl_seconds
+from service.deps import SessionDep, SettingsDep, get_sessionmaker
 from service.errors import Forbidden, Unauthorized
 from workflows.stages import Role
 
@@ -32,18 +33,25 @@ def cookie_options(settings: Settings) -> dict[str, Any]:
     return {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
 
 
-def start_session(response: Response, user: User, settings: Settings) -> None:
-    token = issue_token(user, settings)
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
-        token.access_token,
-        max_age=token_ttl_seconds(settings),
-        **cookie_options(settings),
+        SESSION_COOKIE, token, max_age=token_ttl_seconds(settings), **cookie_options(settings)
     )
 
 
-def end_session(response: Response, settings: Settings) -> None:
+def forget_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(SESSION_COOKIE, **cookie_options(settings))
+
+
+def session_id_from_cookie(request: Request, settings: Settings) -> str | None:
+    """The session id the cookie's token carries, if it is well signed."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return session_id_of(token, settings)
+    except Unauthorized:
+        return None
 
 
 async def get_page_user(*, request: Request, session: SessionDep, settings: SettingsDep) -> User:
@@ -51,17 +59,22 @@ async def get_page_user(*, request: Request, session: SessionDep, settings: Sett
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired
-    credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
     try:
-        user = await get_current_user(session=session, settings=settings, credentials=credentials)
-        expires_at = read_token(token, settings).expires_at
+        caller = await signed_in(session, token, settings)
     except Unauthorized as error:
         raise SignInRequired from error
-    request.state.user = user
+    request.state.user = caller.user
     # A session in use is renewed once past half its life, so an active user stays in.
-    if expires_at - time.time() < token_ttl_seconds(settings) / 2:
-        request.state.renew_session = True
-    return user
+    if _seconds_left(caller.expires_at) < token_ttl_seconds(settings) / 2:
+        # Its own short transaction: the request's may wait on a form's slow work.
+        async with transaction(get_sessionmaker(request)) as db:
+            await renew_session(db, caller.session_id, settings)
+        request.state.renewed_token = token
+    return caller.user
+
+
+def _seconds_left(expires_at: datetime) -> float:
+    return (expires_at - utcnow()).total_seconds()
 
 
 PageUser = Annotated[User, Depends(get_page_user)]

@@ -1,14 +1,20 @@
 """Signing in and out, choosing the language, and each role's way home."""
 
-import asyncio
+import math
 from typing import Annotated
 
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from core.repositories import UserRepository
-from service.auth import authenticate
-from service.deps import SessionDep, SettingsDep
+from service import accounts
+from service.deps import (
+    AccountGuardsDep,
+    ClientAddress,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+)
+from service.errors import TooManyRequests, Unauthorized
 from service.pages.flash import Flash, redirect
 from service.pages.i18n import LOCALES, translator
 from service.pages.rendering import page_locale, render
@@ -17,10 +23,11 @@ from service.pages.session import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
     cookie_options,
-    end_session,
+    forget_session_cookie,
     get_page_user,
     home_of,
-    start_session,
+    session_id_from_cookie,
+    set_session_cookie,
 )
 
 router = page_router()
@@ -53,29 +60,50 @@ async def login_form(*, request: Request, next_path: NextPath = "") -> Response:
 
 
 @router.post("/login")
-async def login(*, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Check the email and password as the API does; start a session cookie."""
+async def login(
+    *,
+    request: Request,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
+    guards: AccountGuardsDep,
+    address: ClientAddress,
+) -> Response:
+    """Check the email and password as the API does (same throttle); start a session cookie."""
     form = await request.form()
     email = str(form.get("email") or "").strip()[:320]
     password = str(form.get("password") or "")[:256]
     target = local_path(str(form.get("next") or ""))
-    candidate = await UserRepository(session).by_email(email) if email else None
-    # argon2 is deliberately slow: keep it off the event loop.
-    user = await asyncio.to_thread(authenticate, candidate, password)
-    if user is None:
-        context = {"next": target or "", "email": email, "failed": True}
-        return render(request, "login.html", context, status_code=401)
-    response = RedirectResponse(target or home_of(user), status_code=303)
-    start_session(response, user, settings)
-    return response
+    context: dict[str, object] = {"next": target or "", "email": email}
+    try:
+        user, token = await accounts.sign_in(
+            sessions=sessions,
+            settings=settings,
+            guards=guards,
+            email=email,
+            password=password,
+            address=address,
+        )
+    except Unauthorized:
+        return render(request, "login.html", context | {"failed": True}, status_code=401)
+    except TooManyRequests as error:
+        context |= {"retry_minutes": max(1, math.ceil((error.retry_after or 60) / 60))}
+        response = render(request, "login.html", context, status_code=429)
+        response.headers.update(error.response_headers())
+        return response
+    signed_in = RedirectResponse(target or home_of(user), status_code=303)
+    set_session_cookie(signed_in, token.access_token, settings)
+    return signed_in
 
 
 @router.post("/logout")
-async def logout(*, request: Request, settings: SettingsDep) -> Response:
-    """End this browser's session."""
+async def logout(*, request: Request, sessions: SessionmakerDep, settings: SettingsDep) -> Response:
+    """End this browser's session, on the server too."""
+    session_id = session_id_from_cookie(request, settings)
+    if session_id is not None:
+        await accounts.sign_out(sessions, session_id)
     _ = translator(page_locale(request))
     response = redirect("/login", settings, flash=Flash("success", _("You are signed out.")))
-    end_session(response, settings)
+    forget_session_cookie(response, settings)
     return response
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Company, User
 from core.repositories import CompanyRepository, ThemeRepository, TownRepository
+from service.auth import end_company_sessions
 from service.deps import AdminOrCompany, AdminUser, SessionDep
 from service.errors import Forbidden, Invalid, NotFound, error_responses
 from service.schemas.common import IdPath
@@ -56,6 +57,9 @@ async def update_company(
     await _check_references(session, changes)
     for field, value in changes.items():
         setattr(company, field, value)
+    if changes.get("active") is False:
+        # Its users' tokens are refused at once; a later reactivation does not revive them.
+        await end_company_sessions(session, company.id)
     await session.flush()
     return CompanyPublic.model_validate(company)
 

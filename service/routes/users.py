@@ -1,14 +1,26 @@
 """The signed-in user, and the users admins manage."""
 
-import asyncio
-
 from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.account_links import LinkPurpose
 from core.models import User
-from core.repositories import CompanyRepository, TownRepository, UserRepository
-from core.security import hash_password, verify_password
-from service.deps import AdminUser, CurrentUser, SessionDep
+from core.repositories import UserRepository
+from core.security import has_usable_password, verify_password
+from service import accounts
+from service.auth import end_user_sessions
+from service.deps import (
+    AccountGuardsDep,
+    AdminUser,
+    ClientAddress,
+    CurrentUser,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+    SignedInDep,
+    TemporalClientDep,
+    TemporalConnectorDep,
+)
 from service.errors import Conflict, Invalid, NotFound, error_responses
 from service.schemas.common import IdPath
 from service.schemas.users import MeUpdate, UserCreate, UserPublic, UserUpdate
@@ -22,15 +34,27 @@ async def read_me(*, user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.patch("/me")
-async def update_me(*, body: MeUpdate, user: CurrentUser, session: SessionDep) -> UserPublic:
+@router.patch("/me", responses=error_responses(429))
+async def update_me(
+    *,
+    body: MeUpdate,
+    caller: SignedInDep,
+    session: SessionDep,
+    guards: AccountGuardsDep,
+    address: ClientAddress,
+) -> UserPublic:
     """Change one's own name, locale, offer emails or password (which ends other sessions)."""
+    user = caller.user
     changes = body.model_dump(exclude_unset=True, exclude={"password", "current_password"})
     if body.password is not None:
         current = body.current_password or ""
-        if not await asyncio.to_thread(verify_password, user.password_hash, current):
+        # A stolen token must not become a way to guess the password: same counter as sign-in.
+        await guards.attempts.check_sign_in(user.email, address)
+        if not await guards.hashing.run(verify_password, user.password_hash, current):
+            await guards.attempts.sign_in_failed(user.email, address)
             raise Invalid("the current password is wrong", loc=("body", "current_password"))
-        user.password_hash = await asyncio.to_thread(hash_password, body.password)
+        new_hash = await accounts.new_password_hash(guards, body.password)
+        await accounts.replace_password(session, user, new_hash, keep_session=caller.session_id)
     for field, value in changes.items():
         setattr(user, field, value)
     await session.flush()
@@ -43,29 +67,43 @@ async def list_users(*, session: SessionDep, _admin: AdminUser) -> list[UserPubl
     return [UserPublic.model_validate(user) for user in await UserRepository(session).all()]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
-async def create_user(*, body: UserCreate, session: SessionDep, _admin: AdminUser) -> UserPublic:
-    """Create a user (admin): a town_officer of a town, a company user, or an admin."""
-    users = UserRepository(session)
-    if await users.by_email(body.email) is not None:
-        raise Conflict("a user with this email exists")
-    if body.town_id is not None and await TownRepository(session).get(body.town_id) is None:
-        raise Invalid("no such town", loc=("body", "town_id"))
-    if (
-        body.company_id is not None
-        and await CompanyRepository(session).get(body.company_id) is None
-    ):
-        raise Invalid("no such company", loc=("body", "company_id"))
-    user = User(
-        email=body.email,
-        name=body.name,
-        role=body.role.value,
-        town_id=body.town_id,
-        company_id=body.company_id,
-        locale=body.locale,
-        password_hash=await asyncio.to_thread(hash_password, body.password),
+@router.post(
+    "/users", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 503)
+)
+async def create_user(
+    *,
+    body: UserCreate,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
+    guards: AccountGuardsDep,
+    temporal: TemporalConnectorDep,
+    _admin: AdminUser,
+) -> UserPublic:
+    """Create a user (admin); without a password, they are invited by email to choose one."""
+    user = await accounts.create_user(
+        sessions=sessions, settings=settings, guards=guards, temporal=temporal, body=body
     )
-    await users.add(user)
+    return UserPublic.model_validate(user)
+
+
+@router.post(
+    "/users/{user_id}/invitation",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(403, 404, 409, 503),
+)
+async def resend_invitation(
+    *,
+    user_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    temporal: TemporalClientDep,
+    _admin: AdminUser,
+) -> UserPublic:
+    """Email the invitation again (admin), to a user who has not chosen a password yet."""
+    user = await _user(session, user_id)
+    if has_usable_password(user.password_hash) or not user.active:
+        raise Conflict("this user has chosen a password (or is inactive): no invitation to send")
+    await accounts.send_account_email(temporal, settings, user, LinkPurpose.INVITATION)
     return UserPublic.model_validate(user)
 
 
@@ -77,15 +115,26 @@ async def read_user(*, user_id: IdPath, session: SessionDep, _admin: AdminUser) 
 
 @router.patch("/users/{user_id}", responses=error_responses(403, 404, 409))
 async def update_user(
-    *, user_id: IdPath, body: UserUpdate, session: SessionDep, admin: AdminUser
+    *,
+    user_id: IdPath,
+    body: UserUpdate,
+    session: SessionDep,
+    guards: AccountGuardsDep,
+    admin: AdminUser,
 ) -> UserPublic:
-    """Change a user's name, locale, password or active flag (admin)."""
+    """Change a user's name, locale, password or active flag (admin).
+
+    A new password or a deactivation ends every session of the user at once.
+    """
     user = await _user(session, user_id)
     if body.active is False and user.id == admin.id:
         raise Conflict("an admin cannot deactivate their own account")
     changes = body.model_dump(exclude_unset=True, exclude={"password"})
     if body.password is not None:
-        user.password_hash = await asyncio.to_thread(hash_password, body.password)
+        new_hash = await accounts.new_password_hash(guards, body.password)
+        await accounts.replace_password(session, user, new_hash)
+    if body.active is False:
+        await end_user_sessions(session, user.id)
     for field, value in changes.items():
         setattr(user, field, value)
     await session.flush()

@@ -1,8 +1,8 @@
 """Users and tokens."""
 
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from service.schemas.common import (
@@ -20,8 +20,10 @@ from workflows.stages import Role
 
 
 class UserCreate(Body):
+    """Without a password, the user is invited by email to choose one."""
+
     email: Email
-    password: Password
+    password: Password | None = None
     role: Role
     town_id: Id | None = None
     company_id: Id | None = None
@@ -87,3 +89,14 @@ class TokenPublic(BaseModel):
     token_type: str = "bearer"
     expires_in: int
     user: UserPublic
+
+
+class PasswordResetRequest(Body):
+    email: LoginEmail
+
+
+class PasswordFromLink(Body):
+    """The token of an emailed link (the last part of its address) and the new password."""
+
+    token: Annotated[str, StringConstraints(max_length=1000)]
+    password: Password

@@ -136,6 +136,14 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, object]]] = [
     ),
     ("POST", f"/api/v1/pilots/{PILOT}/withdraw", {"reason": "r"}, _town_action()),
     ("POST", f"/api/v1/pilots/{PILOT}/cancel", {"reason": "r"}, _admin_action()),
+    # Last: signing out ends each role's token.
+    ("POST", "/api/v1/auth/logout", None, expect()),
+    (
+        "GET",
+        "/api/v1/me",
+        None,
+        expect(admin=401, officer_a=401, officer_b=401, company_x=401, company_y=401),
+    ),
 ]
 
 

@@ -55,7 +55,9 @@ async def live_api(
         "PILOTFLOW_API_PORT": str(port),
         "PILOTFLOW_ADMIN_EMAIL": ADMIN[0],
         "PILOTFLOW_ADMIN_PASSWORD": ADMIN[1],
-        "PILOTFLOW_SECRET_KEY": "schemathesis-secret",
+        # Production checks apply: a real-length secret and admin password.
+        "PILOTFLOW_ENVIRONMENT": "production",
+        "PILOTFLOW_SECRET_KEY": "schemathesis-secret-" + "s" * 32,
     }
     settings = Settings(
         _env_file=None,

@@ -1,13 +1,14 @@
 """Tokens: issued for the right password, refused when wrong, expired, forged or revoked."""
 
-import time
+from datetime import timedelta
 
 from httpx import AsyncClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core.models import User
+from core.db import transaction
+from core.models import AuthSession, User, utcnow
 from core.settings import Settings
-from service.auth import issue_token, read_token
+from service.auth import open_session, session_id_of, token_for
 from tests.service.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Headers, sign_in
 
 
@@ -61,23 +62,30 @@ async def test_forged_signature_is_401(client: AsyncClient, admin: Headers) -> N
 
 
 async def test_expired_token_is_401(client: AsyncClient, settings: Settings, sessions) -> None:
-    async with sessions() as session:
+    async with transaction(sessions) as session:
         admin = (await session.execute(select(User).where(User.email == ADMIN_EMAIL))).scalar_one()
-    old = issue_token(admin, settings, now=time.time() - 7 * 24 * 3600)
+        old = await open_session(session, admin, settings)
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == old.session_id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        fresh = await open_session(session, admin, settings)
     headers = {"Authorization": f"Bearer {old.access_token}"}
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
-    fresh = issue_token(admin, settings)
     headers = {"Authorization": f"Bearer {fresh.access_token}"}
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
 
 
-async def test_token_of_another_secret_is_401(client: AsyncClient, settings: Settings) -> None:
+async def test_token_of_another_secret_is_401(
+    client: AsyncClient, settings: Settings, admin: Headers
+) -> None:
+    token = admin["Authorization"].removeprefix("Bearer ")
+    session_id = session_id_of(token, settings)
     other = settings.model_copy(update={"secret_key": "another-secret"})
-    user = User(id="u1", password_hash="h", active=True)
-    token = issue_token(user, other).access_token
-    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    forged = token_for(session_id, other)
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
-    assert read_token(token, other).user_id == "u1"
 
 
 async def test_password_change_revokes_tokens(
