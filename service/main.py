@@ -13,6 +13,7 @@ from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
 from service.errors import register_error_handlers
+from service.input_guard import InputGuardMiddleware
 from service.pages import include_pages
 from service.request_context import RequestContextMiddleware, bind_pilot_id
 from service.routes import (
@@ -106,5 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     include_pages(app)
+    app.add_middleware(InputGuardMiddleware, max_body=MAX_BODY_BYTES)
     app.add_middleware(RequestContextMiddleware)  # outermost: its id is on every line
     return app
