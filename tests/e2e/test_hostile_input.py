@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -185,9 +186,11 @@ class Verdicts:
     def __init__(self) -> None:
         self.failures: list[str] = []
         self.count = 0
+        self.statuses: Counter[int] = Counter()
 
     def check(self, what: str, response: Response, expected: set[int] | None = None) -> None:
         self.count += 1
+        self.statuses[response.status_code] += 1
         server_error = response.status_code >= 500 and response.status_code != 503
         if server_error or (expected is not None and response.status_code not in expected):
             self.failures.append(f"{what} -> {response.status_code} {response.text[:200]}")
@@ -349,15 +352,15 @@ def page_paths(app: FastAPI, region: Region) -> list[tuple[str, list[str]]]:
     return found
 
 
-async def crawl(browser: AsyncClient, start: str, limit: int = 40) -> list[tuple[str, str]]:
-    """Pages reachable from `start` by their links: (path, html)."""
+async def crawl(browser: AsyncClient, *starts: str, limit: int = 40) -> list[tuple[str, str]]:
+    """Pages reachable from `starts` by their links: (path, html)."""
     seen: dict[str, str] = {}
-    queue = [start]
+    queue = list(starts)
     while queue and len(seen) < limit:
         path = queue.pop(0).split("#")[0]
         if path in seen or path.startswith(("/static", "/logout", "/api", "/docs")):
             continue
-        response = await browser.get(path)
+        response = await browser.get(path, follow_redirects=True)
         seen[path] = response.text if response.status_code == 200 else ""
         parser = hostile.PageParser()
         parser.feed(seen[path])
@@ -382,35 +385,40 @@ async def test_every_page_and_form_survives_the_corpus(app: FastAPI) -> None:
                         query = hostile.urlencode_raw([(name, value[:60_000])]).decode()
                         response = await browser.get(f"{path}?{query}")
                         verdicts.check(f"GET {path}?{name}={label}", response)
+        # Every role's forms first, then the attack: an admin's cancel would hide the rest.
+        forms: list[tuple[str, str, hostile.Form]] = []
+        pilot_pages = [f"/pilots/{pilot}" for pilot in region.pilots.values()]
+        amend_pages = [f"{page}/amend" for page in pilot_pages]
         for role, browser in sessions.items():
-            forms = []
-            for path, html in await crawl(browser, "/"):
+            for path, html in await crawl(browser, "/", *pilot_pages, *amend_pages):
                 parser = hostile.PageParser()
                 parser.feed(html)
-                forms += [(path, form) for form in parser.forms]
-            forms.sort(key=lambda item: item[1].action.endswith(("withdraw", "cancel", "logout")))
-            for path, form in forms:
-                if form.action in ("/logout", "/language"):
+                forms += [(role, path, form) for form in parser.forms]
+        forms.sort(key=lambda item: item[2].action.endswith(("withdraw", "cancel", "decide")))
+        print(sorted({(role, form.action) for role, _, form in forms}))
+        for role, path, form in forms:
+            if form.action in ("/logout", "/language"):
+                continue
+            for name, _ in form.fields:
+                if name == "csrf_token":
                     continue
-                for name, _ in form.fields:
-                    if name == "csrf_token":
-                        continue
-                    for label, value in hostile.TEXT.items():
-                        body = hostile.urlencode_raw(form.with_value(name, value))
-                        response = await browser.post(
-                            form.action or path,
-                            content=body,
-                            headers={"content-type": "application/x-www-form-urlencoded"},
-                        )
-                        verdicts.check(f"{role} POST {form.action} {name}={label}", response)
+                for label, value in hostile.TEXT.items():
+                    body = hostile.urlencode_raw(form.with_value(name, value))
+                    response = await sessions[role].post(
+                        form.action or path,
+                        content=body,
+                        headers={"content-type": "application/x-www-form-urlencoded"},
+                    )
+                    verdicts.check(f"{role} POST {form.action} {name}={label}", response)
         # What the corpus stored comes back escaped on every page it shows on.
         for role, browser in sessions.items():
-            for path, html in await crawl(browser, "/", limit=60):
+            for path, html in await crawl(browser, "/", *pilot_pages, limit=60):
                 assert '<script>alert("pf-xss")' not in html, (role, path)
                 assert "<img src=x onerror" not in html, (role, path)
     finally:
         for browser in sessions.values():
             await browser.aclose()
+    print(verdicts.statuses)
     assert verdicts.count > 500, "the corpus hardly ran"
     assert not verdicts.failures, f"{len(verdicts.failures)} of {verdicts.count}:\n" + "\n".join(
         verdicts.failures[:60]
