@@ -296,8 +296,8 @@ async def test_every_endpoint_survives_the_corpus(app: FastAPI, sink: SmtpSink) 
             started = time.monotonic()
             await attack_operation(region, document, op, verdicts)
             print(f"{op.method} {op.path}: {time.monotonic() - started:.1f}s", flush=True)
-        assert not verdicts.failures, f"{len(verdicts.failures)} of {verdicts.count}:\n" + "\n".join(
-            verdicts.failures[:60]
+        assert not verdicts.failures, (
+            f"{len(verdicts.failures)} of {verdicts.count}:\n" + "\n".join(verdicts.failures[:60])
         )
         await settled(region)
         await check_email(sink)

@@ -22,7 +22,7 @@ STORABLE_TEXT: dict[str, str] = {
     "html": XSS,
     "crlf": CRLF,
     "rtl": "abc\u202edcba\u2066x\u2069",
-    "astral": "𝕏😀\U0010fffd",
+    "astral": "\U0001d54f\U0001f600\U0010fffd",
     "sql": "' OR 1=1; --",
     "zero_width": "\u200b\ufeff",
 }
@@ -174,7 +174,7 @@ class PageParser(HTMLParser):
         elif tag == "form" and a.get("method", "get").lower() == "post":
             self._form = Form(a.get("action", ""))
             self.forms.append(self._form)
-        elif self._form is None or not a.get("name") and tag != "option":
+        elif self._form is None or (not a.get("name") and tag != "option"):
             return
         elif tag == "input" and a.get("type") not in ("submit", "button"):
             if a.get("type") not in ("checkbox", "radio") or "checked" in a:
