@@ -4,6 +4,8 @@ secrets: JSON lines with request and pilot ids, and not one secret in any line."
 import asyncio
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from cli.smtp_sink import SmtpSink
 from core.logs import redact_text
 from tests.support.smtp import running_sink
-from tests.test_cli import free_port, pilotflow, pilotflow_env, wait_for_port
+from tests.test_cli import PROJECT_ROOT, free_port, pilotflow, pilotflow_env, wait_for_port
 
 ADMIN = ("admin@region.example", "admin-password-7f3k")
 MEMBER = ("team@lumen.example", "member-password-q9x2")
@@ -169,3 +171,25 @@ def test_redaction_covers_every_kind_of_secret() -> None:
     }
     for text, secret in samples.items():
         assert secret not in redact_text(text), text
+
+
+def _log_in_a_process(environment: str) -> str:
+    program = (
+        "import logging; from core.logs import configure_logging; "
+        "from core.settings import get_settings; configure_logging(get_settings()); "
+        "logging.getLogger('pilotflow.test').warning('went to %s', '/unsubscribe/abc.sig')"
+    )
+    env = {**pilotflow_env(PROJECT_ROOT / "data"), "PILOTFLOW_ENVIRONMENT": environment}
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, cwd=PROJECT_ROOT, capture_output=True, check=True
+    )
+    return done.stderr.decode().strip()
+
+
+def test_development_reads_as_text_and_production_as_json() -> None:
+    text = _log_in_a_process("development")
+    assert "went to /unsubscribe/[redacted]" in text and "pilotflow.test" in text
+    assert not text.startswith("{")
+    line = json.loads(_log_in_a_process("production"))
+    assert line["event"] == "went to /unsubscribe/[redacted]"
+    assert (line["level"], line["logger"]) == ("warning", "pilotflow.test")
