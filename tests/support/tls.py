@@ -83,7 +83,7 @@ class Authority:
                     decipher_only=False,
                 ),
                 critical=True,
-            )  # fmt: skip
+            )
             .sign(self._key, hashes.SHA256())
         )
         self.ca = _write(self.directory, "ca", self._cert, self._key)
