@@ -4,6 +4,7 @@ The endpoints come from the app's OpenAPI document and the pages from its route 
 the forms they render, so whatever is added later is covered without touching this file.
 """
 
+import base64
 import copy
 import json
 from collections.abc import Iterator
@@ -63,6 +64,33 @@ PATH_IDS: dict[str, str] = {
     "bad_escape": "%ZZ",
     "script": quote("<script>"),
 }
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+# Cursors a client could forge: well-encoded, but naming what no list handed out.
+FORGED_CURSORS: dict[str, str] = {
+    "cursor_nul_id": _b64("2027-01-01T00:00:00+00:00|\x00"),
+    "cursor_naive_time": _b64("2027-01-01T00:00:00|abc"),
+    "cursor_extreme_time": _b64("9999-12-31T23:59:59.999999-23:59|abc"),
+    "cursor_long_id": _b64("2027-01-01T00:00:00+00:00|" + "a" * 5000),
+    "cursor_no_separator": _b64("2027-01-01T00:00:00+00:00"),
+    "cursor_not_utf8": base64.urlsafe_b64encode(b"\xff\xfe|\x80").decode(),
+    "cursor_bad_padding": "YWJj=",
+}
+
+
+def truncations(cursor: str) -> dict[str, str]:
+    """A real cursor cut short and tampered with."""
+    middle = len(cursor) // 2
+    swapped = cursor[:middle] + ("A" if cursor[middle] != "A" else "B") + cursor[middle + 1 :]
+    return {
+        "cursor_truncated": cursor[:-3],
+        "cursor_half": cursor[:middle],
+        "cursor_tampered": swapped,
+    }
 
 
 def encode(body: Any) -> bytes:
