@@ -58,7 +58,9 @@ def connect_options(settings: Settings) -> ConnectOptions:
         raise TemporalConfigError(
             "PILOTFLOW_TEMPORAL_TLS_CERT and PILOTFLOW_TEMPORAL_TLS_KEY go together: set both"
         )
-    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    # An empty variable (`PILOTFLOW_TEMPORAL_API_KEY=` in a Compose file) means no key.
+    secret = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else ""
+    api_key = secret or None
     tls: TLSConfig | bool
     if cert or ca or settings.temporal_tls_server_name:
         tls = TLSConfig(

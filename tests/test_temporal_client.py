@@ -27,8 +27,9 @@ def settings(**values: object) -> Settings:
 
 
 def test_plain_by_default() -> None:
-    options = connect_options(settings())
-    assert (options.tls, options.api_key) == (False, None)
+    for plain in (settings(), settings(temporal_api_key="")):
+        options = connect_options(plain)
+        assert (options.tls, options.api_key) == (False, None)
 
 
 def test_an_api_key_is_never_sent_in_clear_text_nor_shown() -> None:
