@@ -23,11 +23,14 @@ def cmd_server(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from workflows.worker import run_worker
 
+    check_temporal_settings(settings, "worker")
     run_until_signalled(run_worker(settings))
 
 
 def cmd_api(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
+
+    check_temporal_settings(settings, "api")
 
     # log_config=None: uvicorn keeps its hands off logging, configured by `main` for all.
     uvicorn.run(
@@ -95,6 +98,16 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     from cli.dev import run_dev
 
     return asyncio.run(run_dev(settings, seed=settings.seed_demo and not args.no_seed))
+
+
+def check_temporal_settings(settings: Settings, command: str) -> None:
+    """Refuse to start, in one line naming the variable, on unusable Temporal TLS settings."""
+    from core.temporal_client import TemporalConfigError, connect_options
+
+    try:
+        connect_options(settings)
+    except TemporalConfigError as error:
+        raise SystemExit(f"pilotflow {command}: {error}") from None
 
 
 def _python_level(level: str | None) -> str | None:

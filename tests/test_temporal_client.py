@@ -6,6 +6,8 @@ on to the dev server: the client really presents its certificate and checks the 
 """
 
 import asyncio
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from core.settings import Settings
 from core.temporal_client import TemporalConfigError, connect_options
 from service.temporal import TemporalConnector
 from tests.support.tls import Authority, mutual_tls_front
+from tests.test_cli import PROJECT_ROOT, pilotflow_env
 
 API_KEY = "tcloud-api-key-5b7e"
 
@@ -99,3 +102,20 @@ async def test_mutual_tls_and_api_key_through_a_tls_front(
                 await asyncio.wait_for(
                     temporal_client.connect(refused, connect_timeout=timedelta(seconds=3)), 10
                 )
+
+
+@pytest.mark.parametrize("command", ["api", "worker"])
+def test_a_process_refuses_to_start_on_half_a_certificate(tmp_path: Path, command: str) -> None:
+    cert = Authority(tmp_path).issue("worker", server=False).cert
+    env = pilotflow_env(tmp_path, temporal_tls_cert=str(cert))
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", command],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert f"pilotflow {command}: PILOTFLOW_TEMPORAL_TLS_CERT and PILOTFLOW_TEMPORAL_TLS_KEY" in (
+        done.stderr.decode()
+    )

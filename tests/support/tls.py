@@ -138,10 +138,13 @@ async def mutual_tls_front(authority: Authority, upstream: str) -> AsyncIterator
     context.set_alpn_protocols(["h2"])
     host, port = upstream.rsplit(":", 1)
     front = MutualTlsFront(0)
+    connections: set[asyncio.Task[object]] = set()
 
     async def handle(
         client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
+        if (task := asyncio.current_task()) is not None:
+            connections.add(task)
         peer = client_writer.get_extra_info("peercert") or {}
         subject = dict(item[0] for item in peer.get("subject", ()))
         front.clients.append(str(subject.get("commonName", "")))
@@ -156,5 +159,8 @@ async def mutual_tls_front(authority: Authority, upstream: str) -> AsyncIterator
         yield front
     finally:
         server.close()
+        for task in connections:  # clients keep their connections open: end them here
+            task.cancel()
+        await asyncio.gather(*connections, return_exceptions=True)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), 2)
