@@ -3,6 +3,7 @@ secrets: JSON lines with request and pilot ids, and not one secret in any line."
 
 import asyncio
 import json
+import os
 import re
 import subprocess
 import sys
@@ -193,3 +194,24 @@ def test_development_reads_as_text_and_production_as_json() -> None:
     line = json.loads(_log_in_a_process("production"))
     assert line["event"] == "went to /unsubscribe/[redacted]"
     assert (line["level"], line["logger"]) == ("warning", "pilotflow.test")
+
+
+def test_pilotflow_dev_runs_its_stack_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli import main as cli_main
+    from core.settings import get_settings
+
+    seen: list[str] = []
+    monkeypatch.setenv("PILOTFLOW_ENVIRONMENT", "production")  # restored after the test
+    monkeypatch.setattr(cli_main, "configure_logging", lambda settings, level=None: None)
+    monkeypatch.setattr(
+        cli_main, "cmd_dev", lambda settings, args: seen.append(settings.environment)
+    )
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli_main.main(["dev"])
+    finally:
+        get_settings.cache_clear()
+    assert exit_.value.code == 0
+    # Its children (api, worker) inherit the environment variable too.
+    assert seen == ["development"]
+    assert os.environ["PILOTFLOW_ENVIRONMENT"] == "development"
