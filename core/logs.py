@@ -29,13 +29,14 @@ SECRET_KEYS = frozenset(
      "authorization", "api_key", "cookie", "set-cookie", "parameters", "params"}
 )  # fmt: skip
 # Paths whose last segment is a signed token, and query parameters that carry secrets.
-_SIGNED_LINKS = "unsubscribe|set-password|reset-password|password-reset|invitation|invite"
+_SIGNED_LINKS = "unsubscribe|password|set-password|reset-password|password-reset|invitation|invite"
 _SECRET_PARAMETERS = "token|signature|sig|key|api_key|password|secret|code"
 # Secrets inside free text: a signed link's last segment, a bearer token, a secret query
 # parameter, a password in a URL or a `password=...` pair, a JWT, and the parameters
 # SQLAlchemy appends to its errors.
 _TEXT_SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"(/(?:{_SIGNED_LINKS})/)[^\s\"'?#]+", re.I), rf"\1{REDACTED}"),
+    # `/password/forgot` is the form that asks for a link, not a link: it stays readable.
+    (re.compile(rf"(/(?:{_SIGNED_LINKS})/)(?!forgot\b)[^\s\"'?#]+", re.I), rf"\1{REDACTED}"),
     (re.compile(r"(\bbearer\s+)[^\s\"',]+", re.I), rf"\1{REDACTED}"),
     (re.compile(rf"([?&;](?:{_SECRET_PARAMETERS})=)[^&\s\"'#]+", re.I), rf"\1{REDACTED}"),
     (re.compile(r"(://[^/\s:@]+:)[^@\s/]+(@)"), rf"\1{REDACTED}\2"),

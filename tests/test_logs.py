@@ -164,6 +164,7 @@ def test_redaction_covers_every_kind_of_secret() -> None:
     samples = {
         '"GET /unsubscribe/c0mpany.s1gnature HTTP/1.1"': "c0mpany.s1gnature",
         "GET /set-password/abc.def?x=1": "abc.def",
+        '"POST /password/InVtIjoxfQ.aBc.dEf HTTP/1.1" 303': "InVtIjoxfQ.aBc.dEf",
         "Authorization: Bearer v1.abc.def": "v1.abc.def",
         "/reset?token=s3cret&next=/": "s3cret",
         "postgresql://pilotflow:dbpass@postgres/pilotflow": "dbpass",
@@ -172,6 +173,7 @@ def test_redaction_covers_every_kind_of_secret() -> None:
     }
     for text, secret in samples.items():
         assert secret not in redact_text(text), text
+    assert redact_text("GET /password/forgot") == "GET /password/forgot"
 
 
 def _log_in_a_process(environment: str) -> str:
