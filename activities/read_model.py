@@ -44,6 +44,8 @@ class ReadModelActivities:
             if pilot.version < record.seq:
                 apply_state(pilot, state, record.seq)
                 await _replace_candidates(session, state)
+        # The pilot id comes with every activity line (core/logs.py), so operators can follow one.
+        activity.logger.info("recorded %s (seq %d), stage %s", record.kind, record.seq, state.stage)
 
 
 def _new_row(record: TransitionRecord) -> dict[str, Any]:

@@ -2,11 +2,13 @@
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from core.logs import configure_logging
 from core.settings import Settings, get_settings, unsafe_secrets
 
 Handler = Callable[[Settings, argparse.Namespace], int | None]
@@ -36,6 +38,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from workflows.worker import run_worker
 
     refuse_unsafe_secrets(settings, "worker")
+    check_temporal_settings(settings, "worker")
     run_until_signalled(run_worker(settings))
 
 
@@ -43,12 +46,16 @@ def cmd_api(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     refuse_unsafe_secrets(settings, "api")
+    check_temporal_settings(settings, "api")
+
+    # log_config=None: uvicorn keeps its hands off logging, configured by `main` for all.
     uvicorn.run(
         "service.main:create_app",
         factory=True,
         host=settings.api_host,
         port=settings.api_port,
         log_level=args.log_level,
+        log_config=None,
     )
 
 
@@ -109,6 +116,21 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run_dev(settings, seed=settings.seed_demo and not args.no_seed))
 
 
+def check_temporal_settings(settings: Settings, command: str) -> None:
+    """Refuse to start, in one line naming the variable, on unusable Temporal TLS settings."""
+    from core.temporal_client import TemporalConfigError, connect_options
+
+    try:
+        connect_options(settings)
+    except TemporalConfigError as error:
+        raise SystemExit(f"pilotflow {command}: {error}") from None
+
+
+def _python_level(level: str | None) -> str | None:
+    # `server` takes Temporal's names; "warn" is logging's "warning".
+    return {"warn": "warning"}.get(level, level) if level else None
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -164,8 +186,14 @@ def main(argv: list[str] | None = None) -> None:
     """The `pilotflow` console script."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
+    if args.command == "dev":
+        # The whole stack on one machine is development: readable logs, dev secrets allowed.
+        os.environ["PILOTFLOW_ENVIRONMENT"] = "development"
+        get_settings.cache_clear()
+    settings = get_settings()
+    configure_logging(settings, level=_python_level(getattr(args, "log_level", None)))
     try:
-        code = handler(get_settings(), args)
+        code = handler(settings, args)
     except KeyboardInterrupt:
         code = 130
     sys.exit(code or 0)

@@ -254,12 +254,10 @@ async def worker_polls(client: Any, settings: Settings, *, seconds: float = 20.0
 
 async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
     """Start every demo scenario; True if all of them reached their stage."""
-    from temporalio.client import Client
+    from core import temporal_client
 
     try:
-        client = await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace
-        )
+        client = await temporal_client.connect(settings)
     except Exception as error:
         print(
             f"demo pilots skipped: no Temporal server at {settings.temporal_address} "
@@ -295,9 +293,8 @@ async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
 
 async def submit_example_pilot(settings: Settings, town: str) -> str:
     """Submit one new pilot as the demo officer of `town`: what a newcomer tries first."""
-    from temporalio.client import Client
-
     from cli.seed import seed_reference_data
+    from core import temporal_client
     from core.db import create_engine, create_sessionmaker
 
     engine = create_engine(settings.effective_database_url)
@@ -307,7 +304,7 @@ async def submit_example_pilot(settings: Settings, town: str) -> str:
         await engine.dispose()
     if town not in region.towns:
         raise ValueError(f"no demo town {town!r}: one of {', '.join(region.towns)}")
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    client = await temporal_client.connect(settings)
     d = Demo(client, settings, region)
     kpi = Kpi("Bancs connectés utilisés par jour", "utilisations", 0, 200)
     proposal = _proposal(

@@ -77,15 +77,14 @@ def run_server(settings: Settings, *, log_level: str = "error") -> None:
 async def wait_until_ready(settings: Settings, *, seconds: float = 60.0) -> None:
     """Return once the server answers in our namespace with the search attributes registered."""
     from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
-    from temporalio.client import Client
+
+    from core import temporal_client
 
     deadline = time.monotonic() + seconds
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            client = await Client.connect(
-                settings.temporal_address, namespace=settings.temporal_namespace
-            )
+            client = await temporal_client.connect(settings)
             listing = await client.operator_service.list_search_attributes(
                 ListSearchAttributesRequest(namespace=settings.temporal_namespace)
             )

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=True)
+    # hide_parameters: errors (and so logs) never carry the values of a statement.
+    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         # Several processes (worker, API) share one SQLite file: wait for locks, use WAL.
         @event.listens_for(engine.sync_engine, "connect")

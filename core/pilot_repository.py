@@ -2,8 +2,9 @@
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,9 @@ def visible_to(user: User) -> ColumnElement[bool]:
     return false()
 
 
+_PILOT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def encode_cursor(pilot: Pilot) -> str:
     raw = f"{pilot.created_at.isoformat()}|{pilot.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -47,8 +51,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created_at, pilot_id = raw.split("|", 1)
-        return datetime.fromisoformat(created_at), pilot_id
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        at = datetime.fromisoformat(created_at)
+        # A forged cursor must not reach the query: an id of our shape, an aware time.
+        if at.tzinfo is None or not _PILOT_ID.fullmatch(pilot_id):
+            raise ValueError("not a cursor this service made")
+        return at.astimezone(UTC), pilot_id  # OverflowError past year 9999 in UTC
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as error:
         raise BadCursor("not a cursor from this list") from error
 
 

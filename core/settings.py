@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     temporal_task_queue: str = "pilotflow"
     temporal_ui_port: int = 8233
     temporal_ui_url: str | None = None
+    # Hardening (issue 7): the Temporal frontend is admin access, so production connects with
+    # mTLS and/or an API key (Temporal Cloud); files are PEM. PILOTFLOW_ENVIRONMENT picks the
+    # log format (JSON lines in production, readable text in development).
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     smtp_host: str | None = None
     smtp_port: int = 1025

@@ -174,6 +174,9 @@ def _without_surrogates(value: Any) -> Any:
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     # FastAPI's own 422 body, made encodable: it echoes the input, which may be invalid text.
     assert isinstance(error, RequestValidationError)
+    if error.errors() and all(e["loc"][:1] == ("path",) for e in error.errors()):
+        # An id of a shape we never issue names nothing: 404, like any unknown id.
+        return _response(NotFound("no such object"))
     detail = _without_surrogates(jsonable_encoder(error.errors()))
     return JSONResponse({"detail": detail}, status_code=422)
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.bootstrap import ensure_first_admin
@@ -14,7 +14,9 @@ from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
 from service.accounts import AccountGuards
 from service.errors import register_error_handlers
+from service.input_guard import InputGuardMiddleware
 from service.pages import include_pages
+from service.request_context import RequestContextMiddleware, bind_pilot_id
 from service.routes import (
     admin,
     auth,
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,
+        dependencies=[Depends(bind_pilot_id)],
     )
     app.state.settings = settings or get_settings()
     app.state.temporal = TemporalConnector(app.state.settings)
@@ -109,4 +112,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     include_pages(app)
+    app.add_middleware(InputGuardMiddleware, max_body=MAX_BODY_BYTES)
+    app.add_middleware(RequestContextMiddleware)  # outermost: its id is on every line
     return app

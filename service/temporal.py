@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from temporalio.client import Client
 
+from core import temporal_client
 from core.settings import Settings
 from service.errors import Unavailable
 
@@ -20,8 +21,8 @@ class TemporalConnector:
     """Connects once, keeps the client, and retries on the next call if it could not."""
 
     def __init__(self, settings: Settings, *, client: Client | None = None) -> None:
+        self._settings = settings
         self._address = settings.temporal_address
-        self._namespace = settings.temporal_namespace
         self._client = client
         self._lock = asyncio.Lock()
 
@@ -41,7 +42,7 @@ class TemporalConnector:
     async def _connect(self) -> Client:
         try:
             return await asyncio.wait_for(
-                Client.connect(self._address, namespace=self._namespace),
+                temporal_client.connect(self._settings),
                 CONNECT_TIMEOUT_SECONDS,
             )
         # The SDK reports a failed connection as RuntimeError, RPCError or a timeout.

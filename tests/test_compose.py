@@ -165,3 +165,63 @@ def test_the_dockerfile_builds_what_the_services_run() -> None:
         assert data in copied, f"the image lacks {data}/"
     assert "pip install" in dockerfile
     assert 'CMD ["pilotflow", "api"]' in dockerfile
+
+
+# --- deployment exposure (issue 7) ----------------------------------------------------------
+
+# Values that must come from the operator's environment, with no default in the file.
+SECRET_VARIABLES = {
+    "PILOTFLOW_SECRET_KEY", "PILOTFLOW_ADMIN_PASSWORD", "PILOTFLOW_DB_PASSWORD",
+    "TEMPORAL_DB_PASSWORD",
+}  # fmt: skip
+
+
+def published(service: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """Each published port as (host address or None for every interface, the rest)."""
+    result: list[tuple[str | None, str]] = []
+    for mapping in service.get("ports", []):
+        if isinstance(mapping, dict):
+            result.append((mapping.get("host_ip"), str(mapping.get("published", ""))))
+            continue
+        text = interpolate(str(mapping))
+        parts = text.split(":")
+        result.append((parts[0], ":".join(parts[1:])) if len(parts) == 3 else (None, text))
+    return result
+
+
+def test_only_the_api_is_published_to_the_network(services: dict[str, dict[str, Any]]) -> None:
+    open_to_all = {
+        name for name, s in services.items() if any(ip is None for ip, _ in published(s))
+    }
+    assert open_to_all == {"api"}
+    for name in ("temporal", "temporal-ui", "mailpit"):
+        addresses = {ip for ip, _ in published(services[name])}
+        assert addresses <= {"127.0.0.1"}, f"{name} listens on {addresses}"
+    for name in ("postgres", "temporal-postgresql", "worker", "migrate"):
+        assert not services[name].get("ports"), f"{name} publishes nothing"
+
+
+def test_the_temporal_web_ui_is_read_only(services: dict[str, dict[str, Any]]) -> None:
+    assert services["temporal-ui"]["environment"]["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+
+
+def test_pilotflow_runs_in_production(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in pilotflow_services(services).items():
+        assert service["environment"]["PILOTFLOW_ENVIRONMENT"] == "production", name
+        values = {k.removeprefix("PILOTFLOW_").lower(): interpolate(str(v))
+                  for k, v in service["environment"].items()}  # fmt: skip
+        assert Settings.model_validate(values).environment == "production"
+
+
+def test_secrets_come_from_the_environment_only() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    used = {match["name"]: match for match in INTERPOLATION.finditer(text)}
+    for name in SECRET_VARIABLES:
+        uses = [m for m in INTERPOLATION.finditer(text) if m["name"] == name]
+        assert uses, f"{name} is not read from the environment"
+        assert all(m["op"] == "?" for m in uses), f"{name} has a default in the file"
+    assert used, "the file reads its settings from the environment"
+    for line in text.splitlines():
+        key, _, value = line.strip().partition(":")
+        if re.search(r"PASSWORD|SECRET|_KEY$", key) and "${" not in value:
+            assert value.strip() in ("", '"1"'), f"a literal secret: {line.strip()}"

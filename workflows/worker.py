@@ -10,6 +10,7 @@ from activities.account_email import AccountEmailActivities
 from activities.matching import MatchingActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
+from core import temporal_client
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
 from workflows.account_email import AccountEmailWorkflow
@@ -42,7 +43,7 @@ def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     """Connect and poll until cancelled."""
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    client = await temporal_client.connect(settings)
     engine = create_engine(settings.effective_database_url)
     try:
         worker = build_worker(client, settings, create_sessionmaker(engine))

@@ -7,6 +7,7 @@ response matches the schema, as an admin and as a town officer.
 
 import asyncio
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -128,7 +129,7 @@ async def _schemathesis(url: str, token: str, report: Path) -> tuple[int, str]:
         "--checks",
         CHECKS,
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,coverage,fuzzing,stateful",
         "--max-examples",
         "15",
         "--seed",
@@ -161,3 +162,5 @@ async def test_no_server_error_and_responses_match_the_schema(
         code, output = await _schemathesis(live_api, token, tmp_path / f"{role}.xml")
         server_log = (tmp_path / "api.log").read_text(errors="replace")[-4000:]
         assert code == 0, f"schemathesis as {role}:\n{output[-6000:]}\nAPI log:\n{server_log}"
+        # The stateful phase chains real operations (links); it must run, not be skipped.
+        assert re.search(r"✅\s+Stateful", output), output[-2500:]
