@@ -32,6 +32,7 @@ PASSWORD = "a-good-password"
 Headers = dict[str, str]
 # Actions that end a pilot go last, so the others still find it open.
 LAST = ("/withdraw", "/cancel", "/decide")
+SESSION_ENDING = frozenset({"/api/v1/auth/logout"})
 
 
 @pytest.fixture
@@ -76,6 +77,9 @@ class Region:
     known: dict[str, Any]
     ids: dict[str, str]
     pilots: dict[str, str]
+    # A second admin session for the corpus to sign out: signing in later is throttled, since
+    # the corpus's own wrong sign-ins count against this client's address.
+    spare_admin: Headers
 
     def roles(self) -> list[Headers]:
         return [self.admin, self.officer, self.company]
@@ -130,7 +134,8 @@ async def build_region(api: AsyncClient) -> Region:
     }  # fmt: skip
     ids = {"user_id": me["id"], "company_id": company["id"], "code": "efficient-city"}
     pilots = {"default": submitted["id"], "matching": matching["id"]}
-    return Region(api, admin, officer, member, known, ids, pilots)
+    spare_admin = await sign_in(api, *ADMIN)
+    return Region(api, admin, officer, member, known, ids, pilots, spare_admin)
 
 
 async def snapshot(region: Region) -> str:
@@ -244,7 +249,11 @@ async def attack_operation(
     schema = op.body_schema()
     base = hostile.example(schema, document, region.known) if schema else None
     base_bytes = hostile.encode(base) if schema else None
-    role = await choose_role(region, op, base_bytes)
+    if op.path in SESSION_ENDING:
+        # Signing out ends the token it is sent with: attack it with a session of its own.
+        role = region.spare_admin
+    else:
+        role = await choose_role(region, op, base_bytes)
     name = f"{op.method} {op.path}"
 
     async def batch(requests: list[tuple[str, str, bytes | None, str, set[int] | None]]) -> None:
