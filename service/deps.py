@@ -47,14 +47,19 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 async def get_signed_in(
     *,
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> SignedIn:
-    """The live session the bearer token names, with its active user; 401 otherwise."""
+    """The live session the bearer token names, with its active user; 401 otherwise.
+
+    Read in a transaction of its own, so the request holds no database connection until its
+    route asks for one (a route may hash a password first). The user comes back detached: a
+    route that changes it loads it again in the request's session.
+    """
     if credentials is None:
         raise Unauthorized("not authenticated")
-    caller = await signed_in(session, credentials.credentials, settings)
+    async with transaction(get_sessionmaker(request)) as session:
+        caller = await signed_in(session, credentials.credentials, settings)
     request.state.user = caller.user
     return caller
 

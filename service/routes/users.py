@@ -44,16 +44,22 @@ async def update_me(
     address: ClientAddress,
 ) -> UserPublic:
     """Change one's own name, locale, offer emails or password (which ends other sessions)."""
-    user = caller.user
+    signed_in_as = caller.user
     changes = body.model_dump(exclude_unset=True, exclude={"password", "current_password"})
+    new_hash = None
     if body.password is not None:
         current = body.current_password or ""
         # A stolen token must not become a way to guess the password: same counter as sign-in.
-        await guards.attempts.check_sign_in(user.email, address)
-        if not await guards.hashing.run(verify_password, user.password_hash, current):
-            await guards.attempts.sign_in_failed(user.email, address)
+        await guards.attempts.check_sign_in(signed_in_as.email, address)
+        # Hashing comes before the request's session is first used: no connection is held.
+        if not await guards.hashing.run(verify_password, signed_in_as.password_hash, current):
+            await guards.attempts.sign_in_failed(signed_in_as.email, address)
             raise Invalid("the current password is wrong", loc=("body", "current_password"))
         new_hash = await accounts.new_password_hash(guards, body.password)
+    user = await _user(session, signed_in_as.id)
+    if new_hash is not None:
+        if user.password_hash != signed_in_as.password_hash:
+            raise Conflict("the password changed meanwhile: sign in again")
         await accounts.replace_password(session, user, new_hash, keep_session=caller.session_id)
     for field, value in changes.items():
         setattr(user, field, value)
@@ -126,12 +132,15 @@ async def update_user(
 
     A new password or a deactivation ends every session of the user at once.
     """
-    user = await _user(session, user_id)
-    if body.active is False and user.id == admin.id:
+    if body.active is False and user_id == admin.id:
         raise Conflict("an admin cannot deactivate their own account")
-    changes = body.model_dump(exclude_unset=True, exclude={"password"})
+    # Hashing comes before the request's session is first used: no connection is held.
+    new_hash = None
     if body.password is not None:
         new_hash = await accounts.new_password_hash(guards, body.password)
+    user = await _user(session, user_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"password"})
+    if new_hash is not None:
         await accounts.replace_password(session, user, new_hash)
     if body.active is False:
         await end_user_sessions(session, user.id)
