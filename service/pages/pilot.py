@@ -26,6 +26,7 @@ from service.pages.session import PageOfficer, PageUser
 from service.pilots import workflow_id
 from service.routes import pilot_actions
 from service.routes import pilots as pilot_routes
+from service.routes.pilot_actions import PilotAction
 from service.schemas.common import IdPath
 from service.schemas.pilots import PilotCreate, PilotUpdate
 from service.workflow_history import temporal_ui_url
@@ -69,15 +70,8 @@ async def act(
         failed = FailedForm(action, text_fields(form), field_errors(error, _, parsed.field_of))
         return await _page(request, session, user, pilot_id, failed)
     try:
-        await spec.route(
-            pilot_id=pilot_id,
-            body=body,
-            session=session,
-            client=client,
-            settings=settings,
-            user=user,
-            idempotency_key=_submission_key(form),
-        )
+        on = PilotAction(session, client, settings, user, pilot_id, _submission_key(form))
+        await spec.route(body=body, on=on)
     except Exception as error:
         refused = refusal(error)
         if refused is None:
@@ -123,15 +117,8 @@ async def amend(
         errors = proposal.errors(error, _)
         return await _amend_page(request, session, pilot_id, values, errors, 422)
     try:
-        await pilot_actions.amend(
-            pilot_id=pilot_id,
-            body=body,
-            session=session,
-            client=client,
-            settings=settings,
-            user=officer,
-            idempotency_key=_submission_key(form),
-        )
+        on = PilotAction(session, client, settings, officer, pilot_id, _submission_key(form))
+        await pilot_actions.amend(body=body, on=on)
     except Exception as error:
         refused = refusal(error)
         if refused is None:
