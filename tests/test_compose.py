@@ -80,6 +80,7 @@ def test_the_deployment_has_every_part_of_spec(services: dict[str, dict[str, Any
     assert images["temporal-admin-tools"].startswith("temporalio/admin-tools:")
     assert images["postgres"].startswith("postgres:")
     assert images["mailpit"].startswith("axllent/mailpit:")
+    assert images["redis"].startswith("redis:")
     for name in ("api", "worker"):
         assert services[name]["build"] == "."
         assert services[name]["deploy"]["replicas"] >= 2, f"{name} runs as replicas"
@@ -197,7 +198,7 @@ def test_only_the_api_is_published_to_the_network(services: dict[str, dict[str, 
     for name in ("temporal", "temporal-ui", "mailpit"):
         addresses = {ip for ip, _ in published(services[name])}
         assert addresses <= {"127.0.0.1"}, f"{name} listens on {addresses}"
-    for name in ("postgres", "temporal-postgresql", "worker", "migrate"):
+    for name in ("postgres", "temporal-postgresql", "redis", "worker", "migrate"):
         assert not services[name].get("ports"), f"{name} publishes nothing"
 
 
@@ -225,3 +226,10 @@ def test_secrets_come_from_the_environment_only() -> None:
         key, _, value = line.strip().partition(":")
         if re.search(r"PASSWORD|SECRET|_KEY$", key) and "${" not in value:
             assert value.strip() in ("", '"1"'), f"a literal secret: {line.strip()}"
+
+
+def test_api_replicas_count_sign_in_failures_together(services: dict[str, dict[str, Any]]) -> None:
+    # Without one shared store each replica would allow its own ten guesses.
+    environment = services["api"]["environment"]
+    assert environment["PILOTFLOW_REDIS_URL"].startswith("redis://redis:")
+    assert services["api"]["depends_on"]["redis"]["condition"] == "service_healthy"
