@@ -1,6 +1,5 @@
 """Choosing a password: asking for a reset link, and the page an emailed link opens."""
 
-import math
 from typing import Annotated
 
 from fastapi import Path, Request
@@ -18,7 +17,7 @@ from service.deps import (
 from service.errors import Invalid, TooManyRequests
 from service.pages.flash import Flash, redirect
 from service.pages.i18n import translator
-from service.pages.rendering import page_locale, render
+from service.pages.rendering import page_locale, render, render_throttled
 from service.pages.routing import page_router
 from service.schemas.common import Password
 
@@ -57,10 +56,8 @@ async def forgot(
             address=address,
         )
     except TooManyRequests as error:
-        context = {"email": email, "sent": False, "retry_minutes": _minutes(error)}
-        response = render(request, "password_forgot.html", context, status_code=429)
-        response.headers.update(error.response_headers())
-        return response
+        context = {"email": email, "sent": False}
+        return render_throttled(request, "password_forgot.html", context, error)
     return render(request, "password_forgot.html", {"email": email, "sent": True})
 
 
@@ -107,7 +104,3 @@ async def choose(
         return render(request, "password_set.html", {"valid": False}, status_code=404)
     done = Flash("success", _("Your password is set: sign in with it."))
     return redirect("/login", settings, flash=done)
-
-
-def _minutes(error: TooManyRequests) -> int:
-    return max(1, math.ceil((error.retry_after or 60) / 60))

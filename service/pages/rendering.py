@@ -1,5 +1,6 @@
 """Jinja2 pages under `templates/pages/`, with what every page needs in its context."""
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from activities.email_rendering import EmailRenderer
 from core.models import User
 from core.settings import Settings
+from service.errors import TooManyRequests
 from service.pages.csrf import FIELD as CSRF_FIELD
 from service.pages.csrf import csrf_token, remember_anonymous_seed
 from service.pages.flash import clear_flash, take_flash
@@ -86,4 +88,14 @@ def render(
     response = HTMLResponse(html, status_code=status_code)
     clear_flash(request, response, settings)
     remember_anonymous_seed(request, response, settings)
+    return response
+
+
+def render_throttled(
+    request: Request, template: str, context: dict[str, Any], error: TooManyRequests
+) -> HTMLResponse:
+    """The page again, 429, saying in how many minutes to try again (and `Retry-After`)."""
+    minutes = max(1, math.ceil((error.retry_after or 60) / 60))
+    response = render(request, template, context | {"retry_minutes": minutes}, status_code=429)
+    response.headers.update(error.response_headers())
     return response

@@ -1,6 +1,5 @@
 """Signing in and out, choosing the language, and each role's way home."""
 
-import math
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -17,7 +16,7 @@ from service.deps import (
 from service.errors import TooManyRequests, Unauthorized
 from service.pages.flash import Flash, redirect
 from service.pages.i18n import LOCALES, translator
-from service.pages.rendering import page_locale, render
+from service.pages.rendering import page_locale, render, render_throttled
 from service.pages.routing import page_router
 from service.pages.session import (
     LANGUAGE_COOKIE,
@@ -86,10 +85,7 @@ async def login(
     except Unauthorized:
         return render(request, "login.html", context | {"failed": True}, status_code=401)
     except TooManyRequests as error:
-        context |= {"retry_minutes": max(1, math.ceil((error.retry_after or 60) / 60))}
-        response = render(request, "login.html", context, status_code=429)
-        response.headers.update(error.response_headers())
-        return response
+        return render_throttled(request, "login.html", context, error)
     signed_in = RedirectResponse(target or home_of(user), status_code=303)
     set_session_cookie(signed_in, token.access_token, settings)
     return signed_in
