@@ -4,15 +4,13 @@ It reuses the pilots' outbox and SMTP delivery (`NotificationActivities.deliver_
 one row per workflow id, so a retried activity renders once and sends at most once.
 """
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.email_rendering import EmailRenderer, Recipient, normalize_locale
-from activities.notifications import NotificationActivities, clean_address, message_id_for
+from activities.notifications import NotificationActivities, clean_address, outbox_row
 from core.account_links import (
     LinkClaims,
     LinkPurpose,
@@ -21,7 +19,7 @@ from core.account_links import (
     set_password_url,
 )
 from core.db import insert_or_ignore, transaction
-from core.models import Notification, User, new_id
+from core.models import Notification, User
 from core.settings import Settings
 from workflows.account_email import SEND_ACCOUNT_EMAIL, AccountEmailRequest, AccountEmailResult
 
@@ -83,23 +81,8 @@ class AccountEmailActivities:
             "valid_minutes": link_ttl_seconds(purpose, self.settings) // 60,
         }
         template = f"account_{purpose.value}"
-        subject, text, html = self.renderer.render(template, recipient.locale, context)
-        row = {
-            "id": new_id(),
-            "idempotency_key": key,
-            "pilot_id": None,
-            "seq": 0,
-            "template": template,
-            "to_address": address,
-            "locale": recipient.locale,
-            "subject": subject[:400],
-            "body_text": text,
-            "body_html": html,
-            "message_id": message_id_for(key),
-            "status": "queued",
-            "attempts": 0,
-            "created_at": datetime.now(UTC),
-        }
+        email = self.renderer.render(template, recipient.locale, context)
+        row = outbox_row(key, recipient, template, email, pilot_id=None, seq=0)
         await insert_or_ignore(session, Notification, row, ["idempotency_key"])
         return recipient, ""
 

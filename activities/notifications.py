@@ -18,6 +18,7 @@ from activities.email_rendering import (
     EmailRenderer,
     Links,
     Recipient,
+    RenderedEmail,
     email_context,
     normalize_locale,
 )
@@ -42,6 +43,34 @@ def idempotency_key(request: NotificationRequest, address: str) -> str:
 def message_id_for(key: str) -> str:
     """The same key always gives the same Message-ID, so a resend is recognisably a resend."""
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@pilotflow>"
+
+
+def outbox_row(
+    key: str,
+    recipient: Recipient,
+    template: str,
+    email: RenderedEmail,
+    *,
+    pilot_id: str | None,
+    seq: int,
+) -> dict[str, object]:
+    """A queued outbox row for one rendered message; its Message-ID derives from `key`."""
+    return {
+        "id": new_id(),
+        "idempotency_key": key,
+        "pilot_id": pilot_id,
+        "seq": seq,
+        "template": template,
+        "to_address": recipient.address,
+        "locale": recipient.locale,
+        "subject": email.subject[:400],
+        "body_text": email.text,
+        "body_html": email.html,
+        "message_id": message_id_for(key),
+        "status": "queued",
+        "attempts": 0,
+        "created_at": datetime.now(UTC),
+    }
 
 
 def unsubscribe_url(settings: Settings, company_id: str) -> str:
@@ -211,23 +240,15 @@ class NotificationActivities:
             town=town,
             theme=theme,
         )
-        subject, text, html = self.renderer.render(request.template, recipient.locale, context)
-        return {
-            "id": new_id(),
-            "idempotency_key": key,
-            "pilot_id": request.state.pilot_id,
-            "seq": request.seq,
-            "template": request.template,
-            "to_address": recipient.address,
-            "locale": recipient.locale,
-            "subject": subject[:400],
-            "body_text": text,
-            "body_html": html,
-            "message_id": message_id_for(key),
-            "status": "queued",
-            "attempts": 0,
-            "created_at": datetime.now(UTC),
-        }
+        email = self.renderer.render(request.template, recipient.locale, context)
+        return outbox_row(
+            key,
+            recipient,
+            request.template,
+            email,
+            pilot_id=request.state.pilot_id,
+            seq=request.seq,
+        )
 
     async def _deliver(self, rows: Sequence[Notification], recipients: dict[str, Recipient]) -> int:
         """Send the rows over one SMTP connection, recording each outcome; count those sent."""
