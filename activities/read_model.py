@@ -36,7 +36,8 @@ class ReadModelActivities:
                 ["pilot_id", "seq"],
             )
             # Two transitions of a new pilot may race to create its row: one inserts, both lock.
-            await insert_or_ignore(session, Pilot, _new_row(record), ["id"])
+            # Its id and its workflow id are both unique: either may be the one that collides.
+            await insert_or_ignore(session, Pilot, _new_row(record), None)
             pilot = await session.get(
                 Pilot, state.pilot_id, with_for_update=True, populate_existing=True
             )

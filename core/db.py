@@ -46,11 +46,13 @@ async def insert_or_ignore(
     session: AsyncSession,
     model: type[Any],
     values: dict[str, Any] | list[dict[str, Any]],
-    unique: list[str],
+    unique: list[str] | None,
 ) -> int:
     """Insert rows unless one with the same `unique` columns exists; how many were inserted.
 
-    A concurrent or retried attempt's rows win, and none is doubled.
+    A concurrent or retried attempt's rows win, and none is doubled. `unique=None` ignores a
+    conflict on any unique constraint: PostgreSQL raises, rather than ignores, a racing
+    insert that collides first on a constraint the conflict target does not name.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
