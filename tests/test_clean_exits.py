@@ -2,7 +2,7 @@
 
 A process that opened a Temporal client could abort in the interpreter's finalisation with
 "Fatal Python error: PyGILState_Release" (exit 134, sdk-python issue 300): `demo-pilot` did
-in 4 of 30 runs before `cli.main.main` ended processes itself, and this test failed with it
+in 17 of 90 runs before `cli.main.main` ended processes itself, and this test failed with it
 at its 14th run. Each command runs as a newcomer runs it, a process against a running
 stack: the dev server, a migrated database with the demo reference data, a worker, a sink.
 """
