@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str | None = None
+    # Graceful stop (issue 8): on SIGTERM the API finishes its requests in flight and the worker
+    # its activities in flight for at most this long, then cancels what is left.
+    api_shutdown_grace_seconds: int = Field(default=30, ge=0)
+    worker_shutdown_grace_seconds: int = Field(default=30, ge=0)
 
     admin_email: str = "admin@pilotflow.local"
     admin_password: str = "change-me-admin"  # DEVELOPMENT_ADMIN_PASSWORD
