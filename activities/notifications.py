@@ -336,6 +336,12 @@ class NotificationActivities:
                     sender=parseaddr(self.settings.smtp_from)[1],
                     recipients=[row.to_address],
                 )
+        except asyncio.CancelledError as cancelled:
+            # The worker's grace ran out, or the attempt timed out: this attempt sends nothing
+            # more, so it frees the row now instead of leaving the next attempt to wait out
+            # the lease. The server may have the message already: that is the crash window.
+            await asyncio.shield(lease.release_failed(row.id, cancelled))
+            raise
         except aiosmtplib.SMTPRecipientsRefused as error:
             await lease.release_failed(row.id, error)
             if all(refused.code >= 500 for refused in error.recipients):
@@ -350,8 +356,8 @@ class NotificationActivities:
             raise EmailDeliveryError(f"SMTP delivery failed: {error}") from error
         # The crash window: the server has the message, the row does not say so yet. A crash
         # here leaves the row `sending`; the next attempt sends it again once the lease ends,
-        # with the same Message-ID and body.
-        if not await lease.mark_sent(row.id):
+        # with the same Message-ID and body. Shielded: a cancellation now must not lose the mark.
+        if not await asyncio.shield(lease.mark_sent(row.id)):
             activity.logger.warning(
                 "Lease on %s ran out while it was sent: another attempt may send it again",
                 row.message_id,

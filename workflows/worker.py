@@ -54,16 +54,21 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     client = await temporal_client.connect(settings)
     engine = create_engine(settings.effective_database_url)
     try:
-        # Leaving the block shuts the worker down (and raises its fatal error, if it had one).
-        async with build_worker(client, settings, create_sessionmaker(engine)):
-            log.info(
-                "worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address
-            )
-            await stop.wait()
+        worker = build_worker(client, settings, create_sessionmaker(engine))
+        log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+        running = asyncio.create_task(worker.run())
+        stopping = asyncio.create_task(stop.wait())
+        # Whichever comes first: a stop asked for, or the worker failing on its own (then the
+        # process must end with its error, not idle on as if it were polling).
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not running.done():
             log.info(
                 "worker stopping: activities in flight have %ss to finish",
                 settings.worker_shutdown_grace_seconds,
             )
+            await worker.shutdown()
+        await running  # its fatal error, if it had one
         log.info("worker stopped")
     finally:
         await engine.dispose()
