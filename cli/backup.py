@@ -160,11 +160,11 @@ def alembic_revision(path: Path) -> str | None:
 
 
 def known_revisions() -> set[str]:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin set-up is no news here
     from alembic.script import ScriptDirectory
 
     from core.migrate import alembic_config
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin set-up is no news here
     scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return {script.revision for script in scripts.walk_revisions()}
 
