@@ -186,13 +186,15 @@ def snapshot(settings: Settings, workdir: Path) -> list[ArchivedFile]:
     missing = [str(path) for _, path in files if not path.is_file()]
     if missing:
         raise Refused(f"no database to back up at {', '.join(missing)}: is this the data dir?")
-    archived = []
-    for name, path in files:
-        copy = workdir / name
-        copy_online(path, copy)
-        check_integrity(copy, name)
-        archived.append(ArchivedFile(name, copy.stat().st_size, sha256_of(copy)))
-    return archived
+    return [copy_checked(name, path, workdir) for name, path in files]
+
+
+def copy_checked(name: str, source: Path, workdir: Path) -> ArchivedFile:
+    """One database copied live into `workdir` as `name`, checked, with its checksum."""
+    copy = workdir / name
+    copy_online(source, copy)
+    check_integrity(copy, name)
+    return ArchivedFile(name, copy.stat().st_size, sha256_of(copy))
 
 
 def write_archive(workdir: Path, archive: Path, files: list[ArchivedFile]) -> Manifest:
