@@ -7,13 +7,18 @@ consistent snapshot of its file; copying the files themselves could catch a writ
 done.
 
 The two snapshots cannot be taken at one instant, so the order matters. The read model is
-derived from Temporal (the `record_transition` activity writes it), so it is copied FIRST
-and Temporal SECOND: whatever the read model holds, Temporal's copy holds too, and after a
-restore Temporal is at most a little ahead. Its workflows then carry the read model on:
-an activity in flight at the snapshot runs again (`record_transition` is idempotent) and
-the next transition of each pilot writes its whole state (the row takes any newer
-version). The other order could leave the read model showing transitions that Temporal,
-restored, never made. See README "Backups" for what a restore can still miss.
+derived from Temporal (the `record_transition` activity writes it, then reports to
+Temporal), so it is copied FIRST and Temporal SECOND, and the read model's writers are held
+(its write lock, for the milliseconds of both copies) until Temporal's copy is taken. So
+every activity that Temporal's copy has seen complete had committed its write before the
+read model's copy: after a restore Temporal is never behind the read model and the read
+model misses nothing Temporal thinks done. Temporal may be a little ahead: an activity in
+flight at its copy (its write maybe already in the read model) runs again once its timeout
+passes, and `record_transition` is idempotent (one audit row per seq, the row takes only a
+newer version). Without the held writers, a transition recorded between the two copies
+would be lost from the audit trail for good (Temporal does not run a completed activity
+again); in the other order, the read model could show transitions that the restored
+Temporal never made.
 
 Neither command opens a Temporal client.
 """
@@ -27,6 +32,8 @@ import sqlite3
 import sys
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -186,13 +193,30 @@ def snapshot(settings: Settings, workdir: Path) -> list[ArchivedFile]:
     missing = [str(path) for _, path in files if not path.is_file()]
     if missing:
         raise Refused(f"no database to back up at {', '.join(missing)}: is this the data dir?")
-    return [copy_checked(name, path, workdir) for name, path in files]
+    read_model = files[0][1]  # copied first, held until the last copy is taken
+    with read_model_writes_held(read_model):
+        for name, path in files:
+            copy_online(path, workdir / name)
+    return [checked(workdir, name) for name, _ in files]
 
 
-def copy_checked(name: str, source: Path, workdir: Path) -> ArchivedFile:
-    """One database copied live into `workdir` as `name`, checked, with its checksum."""
+@contextmanager
+def read_model_writes_held(path: Path) -> Iterator[None]:
+    """Hold the read model's write lock: no transition is recorded until Temporal's copy.
+
+    Readers go on (WAL); writers wait, within their busy timeout (10 s in `core.db`).
+    """
+    lock = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=30, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        lock.close()  # rolls back: it wrote nothing
+
+
+def checked(workdir: Path, name: str) -> ArchivedFile:
+    """A copy in `workdir` that passes its integrity check, with its size and checksum."""
     copy = workdir / name
-    copy_online(source, copy)
     check_integrity(copy, name)
     return ArchivedFile(name, copy.stat().st_size, sha256_of(copy))
 

@@ -22,10 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from cli.backup import copy_checked, write_archive
+from cli.backup import checked, copy_online, read_model_writes_held, write_archive
 from cli.seed import seed, seed_reference_data
 from cli.seed_pilots import Demo
 from cli.temporal_server import wait_until_ready
@@ -51,7 +52,8 @@ from workflows.contracts import (
 
 # Half a second a day: reminders, check-ins and response rounds fire during the test.
 DAY_SECONDS = "0.5"
-DRIVE_SECONDS = 40.0
+# Long enough for an activity in flight at the backup to time out (30 s) and run again.
+DRIVE_SECONDS = 60.0
 
 
 def stack_env(data_dir: Path) -> dict[str, str]:
@@ -214,42 +216,43 @@ async def test_a_live_backup_restores_pilots_that_run_on_to_their_end(tmp_path: 
 
 
 @pytest.mark.devserver
-async def test_what_changes_between_the_two_copies_is_only_partly_recovered(
+async def test_a_transition_caught_between_the_two_copies_is_recorded_after_the_restore(
     tmp_path: Path,
 ) -> None:
-    """The read model is copied first, Temporal second: a transition recorded in between is in
-    Temporal's copy but not the read model's. After a restore the pilot's row catches up at
-    its next transition, but the audit entries of the gap are never written again: the
-    activity that wrote them had completed, so Temporal does not run it again.
+    """The read model's writers are held from its copy until Temporal's. A review sent then is
+    accepted by the workflow, but its `record_transition` cannot commit, so Temporal's copy
+    has it in flight: after the restore it runs again, once its timeout has passed, and the
+    read model ends with every transition. (Without the held writers it would have
+    completed between the copies, and its audit entry would never be written again.)
     """
-    archive = tmp_path / "gap.tar.gz"
+    archive = tmp_path / "held.tar.gz"
     first = stack_env(tmp_path / "first")
     async with running_stack(first, tmp_path / "first") as settings:
         d = await demo_of_fresh_region(settings)
         pilot_id = await d.submit("Lille", lighting_proposal())
         await until_recorded(settings, pilot_id, 1)
-        work = tmp_path / "work"
+        work, read_model_file = tmp_path / "work", settings.data_dir / "pilotflow.db"
         work.mkdir()
-        files = [copy_checked("pilotflow.db", settings.data_dir / "pilotflow.db", work)]
-        await d.update(pilot_id, "review", ReviewRequest(d.admin(), "approve", "In the gap."))
-        at_temporal_copy = await until_seq(d.client, pilot_id, 3)  # reviewed, companies_invited
-        await until_transitions_completed(d.client, pilot_id, 3)  # in Temporal's history too
-        files.append(copy_checked("temporal.db", settings.data_dir / "temporal.db", work))
-        write_archive(work, archive, files)
+        with read_model_writes_held(read_model_file):
+            copy_online(read_model_file, work / "pilotflow.db")
+            approve = ReviewRequest(d.admin(), "approve", "During the backup.")
+            review = asyncio.create_task(d.update(pilot_id, "review", approve))
+            await until_recording_in_flight(d.client, pilot_id)
+            copy_online(settings.data_dir / "temporal.db", work / "temporal.db")
+        assert (await review).stage == "matching"
+        write_archive(work, archive, [checked(work, n) for n in ("pilotflow.db", "temporal.db")])
+    pilots, _ = read_model(archived_read_model(archive, tmp_path / "archived"))
+    assert pilots[pilot_id] == ("submitted", 1)
 
     second = stack_env(tmp_path / "second")
     assert run_pilotflow("restore", str(archive), env=second).returncode == 0
     async with running_stack(second, tmp_path / "second") as settings:
         d = await demo_of(settings)
-        rows, trail = read_model(settings.data_dir / "pilotflow.db")
-        assert rows[pilot_id] == ("submitted", 1)  # behind Temporal until the next transition
-        assert (await state_of(d.client, pilot_id)).seq == at_temporal_copy.seq
         end = await drive_to_closed(d, pilot_id)
         rows, trail = read_model(settings.data_dir / "pilotflow.db")
 
-    assert rows[pilot_id] == ("closed", end.seq)  # the row caught up
-    gap = set(range(2, at_temporal_copy.seq + 1))
-    assert trail[pilot_id] == set(range(1, end.seq + 1)) - gap  # the gap's entries are lost
+    assert rows[pilot_id] == ("closed", end.seq)
+    assert trail[pilot_id] == set(range(1, end.seq + 1))
 
 
 async def demo_of_fresh_region(settings: Settings) -> Demo:
@@ -285,28 +288,20 @@ async def until_seq(client: Client, pilot_id: str, seq: int) -> PilotState:
     raise AssertionError(f"pilot {pilot_id} never reached seq {seq}")
 
 
-async def until_transitions_completed(client: Client, pilot_id: str, count: int) -> None:
-    """Until the history holds `count` completed record_transition activities.
-
-    One still in flight at the copy would run again after the restore; a completed one not.
-    """
+async def until_recording_in_flight(client: Client, pilot_id: str) -> None:
+    """Until a `record_transition` of the pilot has started and not completed."""
     handle = client.get_workflow_handle(workflow_id(pilot_id))
     deadline = time.monotonic() + DRIVE_SECONDS
     while time.monotonic() < deadline:
-        recording: set[int] = set()
-        completed = 0
-        async for event in handle.fetch_history_events():
-            scheduled = event.activity_task_scheduled_event_attributes
-            if event.HasField("activity_task_scheduled_event_attributes"):
-                if scheduled.activity_type.name == "record_transition":
-                    recording.add(event.event_id)
-            elif event.HasField("activity_task_completed_event_attributes"):
-                done = event.activity_task_completed_event_attributes.scheduled_event_id
-                completed += done in recording
-        if completed >= count:
+        pending = (await handle.describe()).raw_description.pending_activities
+        if any(
+            activity.activity_type.name == "record_transition"
+            and activity.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+            for activity in pending
+        ):
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"{count} transitions of pilot {pilot_id} never completed")
+    raise AssertionError(f"no transition of pilot {pilot_id} in flight")
 
 
 async def until_recorded(settings: Settings, pilot_id: str, version: int) -> None:
