@@ -107,8 +107,8 @@ def read_model_path(settings: Settings) -> Path:
     url = make_url(settings.effective_database_url)
     if url.get_backend_name() != "sqlite":
         raise Refused(
-            f"the database is {url.get_backend_name()}, not the embedded SQLite: back it up with "
-            "pg_dump, and the Temporal server's database as Temporal's docs say (README, Backups)"
+            f"the database is {url.get_backend_name()}, not the embedded SQLite: use pg_dump and "
+            "pg_restore, and for the Temporal server's database Temporal's docs (README, Backups)"
         )
     if not url.database or url.database == ":memory:":
         raise Refused("the SQLite database is in memory: there is no file to back up")

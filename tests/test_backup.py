@@ -125,13 +125,15 @@ def archived_read_model(archive: Path, into: Path) -> Path:
     return into / "pilotflow.db"
 
 
-async def demo_of(settings: Settings) -> Demo:
+async def demo_of(settings: Settings, *, restored: bool = True) -> Demo:
+    """The demo region's people (seeded now on a fresh stack) acting through Temporal."""
     engine = create_engine(settings.effective_database_url)
     try:
         region = await seed_reference_data(create_sessionmaker(engine), settings)
     finally:
         await engine.dispose()
-    assert region.created == {}, "the restored region lacks reference data"
+    if restored:
+        assert region.created == {}, "the restored region lacks reference data"
     return Demo(await temporal_client.connect(settings), settings, region)
 
 
@@ -228,7 +230,7 @@ async def test_a_transition_caught_between_the_two_copies_is_recorded_after_the_
     archive = tmp_path / "held.tar.gz"
     first = stack_env(tmp_path / "first")
     async with running_stack(first, tmp_path / "first") as settings:
-        d = await demo_of_fresh_region(settings)
+        d = await demo_of(settings, restored=False)
         pilot_id = await d.submit("Lille", lighting_proposal())
         await until_recorded(settings, pilot_id, 1)
         work, read_model_file = tmp_path / "work", settings.data_dir / "pilotflow.db"
@@ -253,15 +255,6 @@ async def test_a_transition_caught_between_the_two_copies_is_recorded_after_the_
 
     assert rows[pilot_id] == ("closed", end.seq)
     assert trail[pilot_id] == set(range(1, end.seq + 1))
-
-
-async def demo_of_fresh_region(settings: Settings) -> Demo:
-    engine = create_engine(settings.effective_database_url)
-    try:
-        region = await seed_reference_data(create_sessionmaker(engine), settings)
-    finally:
-        await engine.dispose()
-    return Demo(await temporal_client.connect(settings), settings, region)
 
 
 def lighting_proposal() -> dict[str, object]:
