@@ -32,7 +32,6 @@ from cli.seed_pilots import Demo
 from cli.temporal_server import wait_until_ready
 from core import temporal_client
 from core.db import create_engine, create_sessionmaker
-from core.migrate import upgrade
 from core.settings import Settings
 from tests.test_cli import PROJECT_ROOT, free_port, pilotflow, pilotflow_env, wait_for_port
 from workflows.contracts import (
@@ -313,7 +312,9 @@ async def until_recorded(settings: Settings, pilot_id: str, version: int) -> Non
 
 def small_data_dir(data_dir: Path) -> None:
     """A migrated read model and a small SQLite file standing in for Temporal's."""
-    upgrade(f"sqlite+aiosqlite:///{data_dir / 'pilotflow.db'}")
+    # A process of its own: Alembic's env.py runs (and closes) an event loop of its own.
+    migrated = run_pilotflow("migrate", env=pilotflow_env(data_dir))
+    assert migrated.returncode == 0, migrated.stderr
     connection = sqlite3.connect(data_dir / "temporal.db")
     with connection:
         connection.execute("CREATE TABLE executions (id TEXT PRIMARY KEY, data BLOB)")
