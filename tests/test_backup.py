@@ -118,6 +118,14 @@ def read_model(path: Path) -> tuple[dict[str, tuple[str, int]], dict[str, set[in
     return pilots, audit
 
 
+def journal_mode(path: Path) -> str:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
+    finally:
+        connection.close()
+
+
 def archived_read_model(archive: Path, into: Path) -> Path:
     with tarfile.open(archive, "r:gz") as tar:
         tar.extract("pilotflow.db", into, filter="data")
@@ -188,6 +196,9 @@ async def test_a_live_backup_restores_pilots_that_run_on_to_their_end(tmp_path: 
     archive = tmp_path / "region.tar.gz"
     first = stack_env(tmp_path / "first")
     async with running_stack(first, tmp_path / "first") as settings:
+        # Write-ahead logs on both files: the backup reads without blocking their writers.
+        assert journal_mode(settings.data_dir / "temporal.db") == "wal"
+        assert journal_mode(settings.data_dir / "pilotflow.db") == "wal"
         assert await seed(settings)  # the demo's pilots, one in each stage of the lifecycle
         backed_up = run_pilotflow("backup", str(archive), env=first)
         assert backed_up.returncode == 0, backed_up.stderr
