@@ -129,8 +129,9 @@ def database_files(settings: Settings) -> list[tuple[str, Path]]:
 def copy_online(source: Path, target: Path) -> None:
     """Copy a live SQLite database in one step of the backup API: one consistent snapshot.
 
-    One step holds a read lock for the whole copy (milliseconds for our files); writers
-    wait meanwhile (busy timeouts), and a copy that meets a writer's lock is retried.
+    One step reads one snapshot for the whole copy (milliseconds for our files). Both files
+    run with a write-ahead log (`core.db`, `cli.temporal_server`), so their writers go on
+    meanwhile; a copy that meets a lock is retried by `backup` itself.
     """
     origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     copy = sqlite3.connect(target)
