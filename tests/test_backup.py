@@ -452,8 +452,13 @@ def test_a_damaged_archive_is_refused_and_nothing_restored(
     assert [p.name for p in tmp_path.iterdir()] == [damaged.name]  # no staging left behind
 
 
-def test_an_archive_restores_what_was_backed_up(archive: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("target_exists", [False, True], ids=["absent", "empty"])
+def test_an_archive_restores_what_was_backed_up(
+    archive: Path, tmp_path: Path, target_exists: bool
+) -> None:
     target = tmp_path / "restored"
+    if target_exists:
+        target.mkdir()
     result = run_pilotflow("restore", str(archive), env=pilotflow_env(target))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in target.iterdir()) == ["pilotflow.db", "temporal.db"]
