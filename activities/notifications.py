@@ -1,8 +1,10 @@
 """The send_notification activity: resolve recipients, record the outbox, deliver by SMTP."""
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -10,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 import aiosmtplib
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
@@ -22,8 +24,9 @@ from activities.email_rendering import (
     email_context,
     normalize_locale,
 )
+from activities.outbox_lease import OutboxLease
 from core.db import insert_or_ignore
-from core.models import Company, Notification, Theme, Town, User, new_id
+from core.models import Company, Notification, NotificationStatus, Theme, Town, User, new_id
 from core.settings import Settings
 from core.signing import sign
 from workflows.contracts import NotificationRequest, NotificationResult
@@ -67,7 +70,7 @@ def outbox_row(
         "body_text": email.text,
         "body_html": email.html,
         "message_id": message_id_for(key),
-        "status": "queued",
+        "status": NotificationStatus.QUEUED.value,
         "attempts": 0,
         "created_at": datetime.now(UTC),
     }
@@ -161,6 +164,16 @@ async def _company_recipients(
     return found
 
 
+@dataclass
+class Delivery:
+    """What one attempt did with the rows it found not sent."""
+
+    sent: int = 0  # the server took them from this attempt
+    refused: int = 0  # refused for good (5xx), kept in the outbox as failed
+    sent_elsewhere: int = 0  # another attempt marked them sent meanwhile
+    held_elsewhere: int = 0  # another attempt holds a live lease: not known sent yet
+
+
 class NotificationActivities:
     """Email activities, built once in the worker with the database and SMTP settings."""
 
@@ -180,7 +193,12 @@ class NotificationActivities:
         return await self.deliver_outbox(await self._record_outbox(request))
 
     async def deliver_outbox(self, recipients: dict[str, Recipient]) -> NotificationResult:
-        """Send the outbox rows of these keys not sent yet (pilot or account email alike)."""
+        """Send the outbox rows of these keys not sent yet (pilot or account email alike).
+
+        Raises the retryable EmailDeliveryError, after sending the rest, if another attempt
+        still holds a row: this one cannot say it was sent until that attempt marks it or
+        its lease runs out, and Temporal's retry comes back to see which.
+        """
         async with self.sessions() as session:
             rows = list(
                 await session.scalars(
@@ -189,10 +207,17 @@ class NotificationActivities:
                     .order_by(Notification.to_address)
                 )
             )
-        pending = [row for row in rows if row.status != "sent"]
-        sent = await self._deliver(pending, recipients) if pending else 0
+        pending = [row for row in rows if row.status != NotificationStatus.SENT]
+        outcome = await self._deliver(pending, recipients) if pending else Delivery()
+        if outcome.held_elsewhere:
+            raise EmailDeliveryError(
+                f"{outcome.held_elsewhere} message(s) are being sent by another attempt; "
+                f"this one sent {outcome.sent} and retries later"
+            )
         return NotificationResult(
-            sent=sent, skipped=len(rows) - len(pending), failed=len(pending) - sent
+            sent=outcome.sent,
+            skipped=len(rows) - len(pending) + outcome.sent_elsewhere,
+            failed=outcome.refused,
         )
 
     async def _record_outbox(self, request: NotificationRequest) -> dict[str, Recipient]:
@@ -250,9 +275,12 @@ class NotificationActivities:
             seq=request.seq,
         )
 
-    async def _deliver(self, rows: Sequence[Notification], recipients: dict[str, Recipient]) -> int:
-        """Send the rows over one SMTP connection, recording each outcome; count those sent."""
+    async def _deliver(
+        self, rows: Sequence[Notification], recipients: dict[str, Recipient]
+    ) -> Delivery:
+        """Send the rows this attempt can claim over one SMTP connection, one at a time."""
         settings = self.settings
+        lease = OutboxLease(self.sessions, settings.email_lease_seconds)
         smtp = aiosmtplib.SMTP(
             hostname=settings.effective_smtp_host,
             port=settings.smtp_port,
@@ -264,23 +292,35 @@ class NotificationActivities:
         try:
             await smtp.connect()
         except (aiosmtplib.SMTPException, OSError) as error:
-            await self._mark_failed(rows, error)
+            await lease.record_unreachable([row.id for row in rows], error)
             raise EmailDeliveryError(f"SMTP server unavailable: {error}") from error
-        sent = 0
+        outcome = Delivery()
         try:
             for row in rows:
-                sent += await self._send_one(smtp, row, recipients[row.idempotency_key])
+                # Each row gets a fresh lease as it is claimed, and only one row is out at a
+                # time, so a lease need only outlast one message (email_lease_seconds >
+                # smtp_timeout_seconds); heartbeats need not extend it, and a row never
+                # waits leased behind the messages before it.
+                if await lease.claim(row.id):
+                    if await self._send_one(smtp, lease, row, recipients[row.idempotency_key]):
+                        outcome.sent += 1
+                    else:
+                        outcome.refused += 1
+                elif await lease.is_sent(row.id):
+                    outcome.sent_elsewhere += 1
+                else:
+                    outcome.held_elsewhere += 1
                 if activity.in_activity():
                     # A long audience outlives a silent attempt: show progress, hear cancellation.
-                    activity.heartbeat(sent)
+                    activity.heartbeat(outcome.sent)
             with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                 await smtp.quit()  # everything is recorded; a rude goodbye changes nothing
         finally:
             smtp.close()
-        return sent
+        return outcome
 
     async def _send_one(
-        self, smtp: aiosmtplib.SMTP, row: Notification, recipient: Recipient
+        self, smtp: aiosmtplib.SMTP, lease: OutboxLease, row: Notification, recipient: Recipient
     ) -> bool:
         """True once the server took the message, False if it refused the mailbox for good."""
         unsubscribe = (
@@ -288,48 +328,35 @@ class NotificationActivities:
         )
         message = build_message(row, self.settings.smtp_from, unsubscribe)
         try:
-            await smtp.send_message(
-                message, sender=parseaddr(self.settings.smtp_from)[1], recipients=[row.to_address]
-            )
+            # One bound for the whole exchange (MAIL, RCPT, DATA each have their own timeout
+            # in aiosmtplib): the lease is sized against it.
+            async with asyncio.timeout(self.settings.smtp_timeout_seconds):
+                await smtp.send_message(
+                    message,
+                    sender=parseaddr(self.settings.smtp_from)[1],
+                    recipients=[row.to_address],
+                )
         except aiosmtplib.SMTPRecipientsRefused as error:
-            await self._mark_failed([row], error)
+            await lease.release_failed(row.id, error)
             if all(refused.code >= 500 for refused in error.recipients):
                 # A mailbox that does not exist will not appear on retry: record it, go on.
                 activity.logger.warning("Recipient %s refused: %s", row.to_address, error)
                 return False
             raise EmailDeliveryError(f"SMTP refused {row.to_address} for now: {error}") from error
         except (aiosmtplib.SMTPException, OSError, ValueError) as error:
-            # ValueError: aiosmtplib refused the sender address, a setting an operator can fix.
-            await self._mark_failed([row], error)
+            # OSError includes TimeoutError. ValueError: aiosmtplib refused the sender address,
+            # a setting an operator can fix.
+            await lease.release_failed(row.id, error)
             raise EmailDeliveryError(f"SMTP delivery failed: {error}") from error
-        await self._mark_sent(row)
+        # The crash window: the server has the message, the row does not say so yet. A crash
+        # here leaves the row `sending`; the next attempt sends it again once the lease ends,
+        # with the same Message-ID and body.
+        if not await lease.mark_sent(row.id):
+            activity.logger.warning(
+                "Lease on %s ran out while it was sent: another attempt may send it again",
+                row.message_id,
+            )
         return True
-
-    async def _mark_sent(self, row: Notification) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(Notification)
-                .where(Notification.id == row.id)
-                .values(
-                    status="sent",
-                    attempts=Notification.attempts + 1,
-                    last_error=None,
-                    sent_at=datetime.now(UTC),
-                )
-            )
-
-    async def _mark_failed(self, rows: Sequence[Notification], error: BaseException) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(Notification)
-                .where(Notification.id.in_([row.id for row in rows]))
-                .where(Notification.status != "sent")
-                .values(
-                    status="failed",
-                    attempts=Notification.attempts + 1,
-                    last_error=f"{type(error).__name__}: {error}"[:2000],
-                )
-            )
 
 
 def build_message(row: Notification, sender: str, unsubscribe: str | None) -> EmailMessage:

@@ -42,7 +42,9 @@ async def run_dev(settings: Settings, *, seed: bool) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The children inherit it: the development secrets are fine on a developer's machine.
     os.environ["PILOTFLOW_ENVIRONMENT"] = "development"
-    supervisor = Supervisor()
+    # Beyond the children's own grace, so a stop lets the work in flight finish.
+    grace = max(settings.api_shutdown_grace_seconds, settings.worker_shutdown_grace_seconds)
+    supervisor = Supervisor(stop_timeout=grace + 5)
     supervisor.install_signal_handlers()
     try:
         await _start_stack(supervisor, settings, seed=seed)

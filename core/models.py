@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -194,8 +195,21 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class NotificationStatus(StrEnum):
+    """Where an outbox row stands; `sending` means an attempt holds a live lease on it."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Notification(Base):
-    """The email outbox: one row per (pilot, transition, template, recipient)."""
+    """The email outbox: one row per (pilot, transition, template, recipient).
+
+    An attempt claims a row (`sending`, `lease_owner`, `lease_expires_at`) before it talks
+    to SMTP, so two attempts never send the same message at once; see activities.outbox_lease.
+    """
 
     __tablename__ = "notifications"
 
@@ -210,8 +224,11 @@ class Notification(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(400))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # The attempt that claimed the row last, and until when its claim holds.
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column()

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +40,19 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    smtp_timeout_seconds: float = 10.0
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long an attempt's claim on one outbox row holds: one message's SMTP exchange
+    # (bounded by smtp_timeout_seconds) and its two short writes. After it, another attempt
+    # may take the row over, so it must be longer than the exchange (checked below).
+    email_lease_seconds: float = Field(default=60.0, gt=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str | None = None
+    # Graceful stop (issue 8): on SIGTERM the API finishes its requests in flight and the worker
+    # its activities in flight for at most this long, then cancels what is left.
+    api_shutdown_grace_seconds: int = Field(default=30, ge=0)
+    worker_shutdown_grace_seconds: int = Field(default=30, ge=0)
 
     admin_email: str = "admin@pilotflow.local"
     admin_password: str = "change-me-admin"  # DEVELOPMENT_ADMIN_PASSWORD
@@ -86,6 +94,16 @@ class Settings(BaseSettings):
     password_hashing_queue: int = Field(default=32, ge=0)
     invitation_ttl_hours: int = Field(default=7 * 24, ge=1)
     password_reset_ttl_minutes: int = Field(default=60, ge=1)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_one_message(self) -> "Settings":
+        if self.email_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError(
+                f"PILOTFLOW_EMAIL_LEASE_SECONDS ({self.email_lease_seconds:g}) must exceed "
+                f"PILOTFLOW_SMTP_TIMEOUT_SECONDS ({self.smtp_timeout_seconds:g}): a lease "
+                "shorter than one message's exchange lets a second attempt send it too"
+            )
+        return self
 
     @property
     def effective_database_url(self) -> str:

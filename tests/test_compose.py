@@ -233,3 +233,44 @@ def test_api_replicas_count_sign_in_failures_together(services: dict[str, dict[s
     environment = services["api"]["environment"]
     assert environment["PILOTFLOW_REDIS_URL"].startswith("redis://redis:")
     assert services["api"]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+# --- graceful stop (issue 8) ----------------------------------------------------------------
+
+DURATION = re.compile(r"(?P<amount>\d+(?:\.\d+)?)(?P<unit>h|ms|m|s|us)")
+UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 0.000001}
+# Beyond its grace period a process still shuts down: the lifespan, the database, the logs.
+STOP_MARGIN_SECONDS = 5.0
+
+
+def compose_seconds(duration: str) -> float:
+    """A Compose duration (`1m30s`, `45s`) in seconds."""
+    parts = list(DURATION.finditer(duration))
+    assert parts and "".join(p[0] for p in parts) == duration, f"not a duration: {duration!r}"
+    return sum(float(p["amount"]) * UNIT_SECONDS[p["unit"]] for p in parts)
+
+
+def test_compose_durations_are_read_as_compose_reads_them() -> None:
+    assert compose_seconds("45s") == 45
+    assert compose_seconds("1m30s") == 90
+    assert compose_seconds("1h") == 3600
+    with pytest.raises(AssertionError):
+        compose_seconds("45")
+
+
+@pytest.mark.parametrize(
+    ("service", "setting"),
+    [("api", "api_shutdown_grace_seconds"), ("worker", "worker_shutdown_grace_seconds")],
+)
+def test_docker_waits_longer_than_the_grace_period(
+    services: dict[str, dict[str, Any]], service: str, setting: str
+) -> None:
+    """Docker's SIGKILL (10 s after SIGTERM unless told) must not cut the graceful stop short."""
+    environment = services[service]["environment"]
+    values = {k.removeprefix("PILOTFLOW_").lower(): interpolate(str(v))
+              for k, v in environment.items()}  # fmt: skip
+    assert f"PILOTFLOW_{setting.upper()}" in environment, f"{service} sets its grace period"
+    grace = getattr(Settings.model_validate(values), setting)
+    assert grace > 0, f"{service} stops gracefully"
+    stop_after = compose_seconds(str(services[service]["stop_grace_period"]))
+    assert stop_after >= grace + STOP_MARGIN_SECONDS, f"{service}: {stop_after}s for {grace}s"

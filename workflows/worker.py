@@ -1,6 +1,8 @@
 """The worker entry point: PilotWorkflow and its activities on one task queue."""
 
+import asyncio
 import logging
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -26,11 +28,17 @@ def build_worker(
     *,
     task_queue: str | None = None,
 ) -> Worker:
-    """A worker with every activity built once around its injected dependencies."""
+    """A worker with every activity built once around its injected dependencies.
+
+    Once asked to shut down it stops polling, and its activities in flight get the grace
+    period to finish (an email being sent is delivered and marked sent) before they are
+    cancelled.
+    """
     notifications = NotificationActivities(sessions, settings)
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
         workflows=[PilotWorkflow, AccountEmailWorkflow],
         activities=[
             ReadModelActivities(sessions).record_transition,
@@ -41,13 +49,21 @@ def build_worker(
     )
 
 
-async def run_worker(settings: Settings) -> None:
-    """Connect and poll until cancelled."""
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """Connect and poll until `stop` is set, then shut down gracefully (see build_worker)."""
     client = await temporal_client.connect(settings)
     engine = create_engine(settings.effective_database_url)
     try:
-        worker = build_worker(client, settings, create_sessionmaker(engine))
-        log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
-        await worker.run()
+        # Leaving the block shuts the worker down (and raises its fatal error, if it had one).
+        async with build_worker(client, settings, create_sessionmaker(engine)):
+            log.info(
+                "worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address
+            )
+            await stop.wait()
+            log.info(
+                "worker stopping: activities in flight have %ss to finish",
+                settings.worker_shutdown_grace_seconds,
+            )
+        log.info("worker stopped")
     finally:
         await engine.dispose()

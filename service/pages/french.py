@@ -101,6 +101,7 @@ FRENCH: dict[str, str] = {
     "Extend the trial": "Prolonger l'expérimentation",
     "Stop": "Arrêter",
     "Queued": "En attente",
+    "Being sent": "En cours d'envoi",
     "Sent": "Envoyé",
     "Failed": "Échec",
     # Audit trail

@@ -59,7 +59,12 @@ EVENT = {
     "rejected": "Pilot rejected",
     "unmatched": "No partner found",
 }
-EMAIL_STATUS = {"queued": "Queued", "sent": "Sent", "failed": "Failed"}
+EMAIL_STATUS = {
+    "queued": "Queued",
+    "sending": "Being sent",
+    "sent": "Sent",
+    "failed": "Failed",
+}
 LOCALE = {"fr": "Français", "en": "English"}
 
 LABELS: dict[str, dict[str, str]] = {

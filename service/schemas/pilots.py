@@ -193,7 +193,7 @@ class NotificationPublic(BaseModel):
     to: str
     template: str
     subject: str
-    status: Literal["queued", "sent", "failed"]
+    status: Literal["queued", "sending", "sent", "failed"]
     attempts: int
     last_error: str | None
     sent_at: datetime | None

@@ -2,9 +2,10 @@
 SMTP stays down, never twice, and not at all for a link that would be dead on arrival."""
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
@@ -106,3 +107,47 @@ async def test_no_email_for_a_link_the_password_change_already_killed(
     assert not result.sent
     assert result.skipped_because == "password changed"
     assert await _outbox(sessions) == []
+
+
+async def test_an_account_email_another_attempt_is_sending_is_not_sent_twice(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Account email goes through the pilots' delivery, lease included."""
+    user = await _new_user(sessions, "en")
+    with running_sink() as sink:
+        activities = _activities(sessions, sink.port)
+        request = AccountEmailRequest(
+            LinkPurpose.INVITATION.value,
+            user.id,
+            password_fingerprint(user.password_hash, activities.settings),
+        )
+        environment = _environment("account-email-3")
+        # SMTP refuses nothing, but the row is claimed by a live attempt before ours runs.
+        async with transaction(sessions) as session:
+            await activities._queue(
+                session, "account:account-email-3", LinkPurpose.INVITATION, request
+            )
+            await session.execute(
+                update(Notification).values(
+                    status="sending",
+                    lease_owner="account-email-3/1/1/another",
+                    lease_expires_at=datetime.now(UTC) + timedelta(hours=1),
+                )
+            )
+        with pytest.raises(EmailDeliveryError, match="another attempt"):
+            await environment.run(activities.send_account_email, request)
+        assert sink.messages == []
+
+        # That attempt died without sending: once its lease has run out, ours sends it.
+        async with transaction(sessions) as session:
+            await session.execute(
+                update(Notification).values(
+                    lease_expires_at=datetime.now(UTC) - timedelta(seconds=1)
+                )
+            )
+        assert (await environment.run(activities.send_account_email, request)).sent
+        assert (await environment.run(activities.send_account_email, request)).sent
+        assert len(sink.messages) == 1
+    [row] = await _outbox(sessions)
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert str(sink.messages[0]["Message-ID"]) == row.message_id

@@ -1,0 +1,145 @@
+"""Leases on outbox rows: one attempt at a time sends a message, and a sent message stays sent.
+
+Each statement is a transaction of its own, never held across SMTP: on SQLite an open
+write transaction would stop every other writer (the API, the read model) meanwhile.
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Update, and_, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from core.models import Notification, NotificationStatus
+
+SENDING = NotificationStatus.SENDING.value
+# Room left for the unique part of an owner in `lease_owner` (String(200)).
+_OWNER_PREFIX_CHARS = 160
+
+
+def attempt_owner() -> str:
+    """A name for this attempt alone: workflow, activity and attempt, plus a uuid.
+
+    The uuid keeps two workers' attempts apart even if Temporal's numbers ever repeat, and
+    names an owner outside any activity (a test, a script).
+    """
+    if activity.in_activity():
+        info = activity.info()
+        prefix = f"{info.workflow_id}/{info.activity_id}/{info.attempt}"
+    else:
+        prefix = "outside-activity"
+    return f"{prefix[:_OWNER_PREFIX_CHARS]}/{uuid.uuid4().hex}"
+
+
+def claimable(now: datetime) -> ColumnElement[bool]:
+    """Rows no attempt holds: not sent yet, and not `sending` under a lease still running."""
+    return or_(
+        Notification.status.in_([NotificationStatus.QUEUED.value, NotificationStatus.FAILED.value]),
+        and_(Notification.status == SENDING, Notification.lease_expires_at < now),
+    )
+
+
+class OutboxLease:
+    """The claims of one attempt (`owner`) on outbox rows, each good for `seconds`.
+
+    The time is the worker's clock: workers whose clocks disagree by a few seconds only
+    move a 60-second lease's end by that much.
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], seconds: float, owner: str | None = None
+    ) -> None:
+        self.sessions = sessions
+        self.seconds = seconds
+        self.owner = owner or attempt_owner()
+
+    async def claim(self, row_id: str) -> bool:
+        """Take the row for this attempt; False if another holds it or it is sent already."""
+        now = datetime.now(UTC)
+        statement = (
+            update(Notification)
+            .where(Notification.id == row_id, claimable(now))
+            .values(
+                status=SENDING,
+                lease_owner=self.owner,
+                lease_expires_at=now + timedelta(seconds=self.seconds),
+            )
+        )
+        return await self._changed(statement) == 1
+
+    async def mark_sent(self, row_id: str) -> bool:
+        """Record the server's acceptance; False if the lease was lost (the row is another's).
+
+        The owner stays on the row: it says which attempt sent it.
+        """
+        statement = (
+            update(Notification)
+            .where(
+                Notification.id == row_id,
+                Notification.lease_owner == self.owner,
+                Notification.status == SENDING,
+            )
+            .values(
+                status=NotificationStatus.SENT.value,
+                attempts=Notification.attempts + 1,
+                last_error=None,
+                sent_at=datetime.now(UTC),
+                lease_expires_at=None,
+            )
+        )
+        return await self._changed(statement) == 1
+
+    async def release_failed(self, row_id: str, error: BaseException) -> None:
+        """Record this attempt's failure on a row it holds, and free the row for the next."""
+        statement = (
+            update(Notification)
+            .where(
+                Notification.id == row_id,
+                Notification.lease_owner == self.owner,
+                Notification.status == SENDING,
+            )
+            .values(
+                status=NotificationStatus.FAILED.value,
+                attempts=Notification.attempts + 1,
+                last_error=_error_text(error),
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+        await self._changed(statement)
+
+    async def record_unreachable(self, row_ids: Sequence[str], error: BaseException) -> None:
+        """The SMTP server could not be reached: say so on every row no attempt holds."""
+        statement = (
+            update(Notification)
+            .where(Notification.id.in_(row_ids), claimable(datetime.now(UTC)))
+            .values(
+                status=NotificationStatus.FAILED.value,
+                attempts=Notification.attempts + 1,
+                last_error=_error_text(error),
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+        await self._changed(statement)
+
+    async def is_sent(self, row_id: str) -> bool:
+        async with self.sessions() as session:
+            status = await session.scalar(
+                select(Notification.status).where(Notification.id == row_id)
+            )
+        return status == NotificationStatus.SENT.value
+
+    async def _changed(self, statement: Update) -> int:
+        """Run one UPDATE in a transaction of its own; how many rows it changed."""
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(statement)
+        assert isinstance(result, CursorResult)
+        return int(result.rowcount)
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
