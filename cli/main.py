@@ -9,6 +9,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, NoReturn
 
 from core.logs import configure_logging
@@ -124,6 +125,18 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run_dev(settings, seed=settings.seed_demo and not args.no_seed))
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.backup import run_backup
+
+    return run_backup(settings, args.path)
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.backup import run_restore
+
+    return run_restore(settings, args.path)
+
+
 def check_temporal_settings(settings: Settings, command: str) -> None:
     """Refuse to start, in one line naming the variable, on unusable Temporal TLS settings."""
     from core.temporal_client import TemporalConfigError, connect_options
@@ -199,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo_pilot.add_argument("--town", default="Lille", help="a demo town (default: Lille)")
     dev = add("dev", cmd_dev, "start the whole stack on this machine; Ctrl-C stops it")
     dev.add_argument("--no-seed", action="store_true", help="do not seed the demo region")
+    backup = add("backup", cmd_backup, "archive the embedded default's two databases, live")
+    backup.add_argument("path", type=Path, help="the archive to write (.tar.gz); must not exist")
+    restore = add("restore", cmd_restore, "bring a backup back into an empty data directory")
+    restore.add_argument("path", type=Path, help="an archive written by `pilotflow backup`")
     return parser
 
 

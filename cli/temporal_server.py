@@ -53,6 +53,11 @@ def server_command(settings: Settings, *, log_level: str = "error") -> list[str]
         str(settings.temporal_ui_port),
         "--db-filename",
         str(settings.data_dir / "temporal.db"),
+        # WAL: a reader (`pilotflow backup`) never blocks the server's writes. In SQLite's
+        # default journal the server, which sets no busy timeout, fails a write at once
+        # while a backup reads, and takes seconds to recover its shard.
+        "--sqlite-pragma",
+        "journal_mode=wal",
         "--ui-disable-news-fetch",
         "--log-level",
         log_level,
