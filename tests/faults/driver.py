@@ -26,6 +26,8 @@ COMPANIES = 3
 REQUEST_TIMEOUT_SECONDS = 30.0
 POLL_SECONDS = 1.0
 RETRY_AFTER_CAP_SECONDS = 3.0
+# An API that refused a connection is skipped this long: the failover of a load balancer.
+API_DOWN_SECONDS = 5.0
 Headers = dict[str, str]
 
 # The audit event each action leaves: how an accepted request is seen to have taken effect.
@@ -66,10 +68,14 @@ class Api:
     )
     retries: Counter[str] = field(default_factory=Counter)
     _turn: Iterator[int] = field(default_factory=itertools.count)
+    _down_until: dict[str, float] = field(default_factory=dict)
 
     def _base(self) -> str:
+        """The next API in turn among those not seen down lately (any, if all were)."""
+        now = time.monotonic()
         urls = self.urls()
-        return urls[next(self._turn) % len(urls)]
+        up = [url for url in urls if self._down_until.get(url, 0) <= now] or urls
+        return up[next(self._turn) % len(up)]
 
     async def call(
         self,
@@ -82,12 +88,13 @@ class Api:
     ) -> httpx.Response:
         """The first answer that is not a retryable failure; gives up at `deadline`."""
         while True:
+            base = self._base()
             try:
-                response = await self.client.request(
-                    method, self._base() + path, headers=headers, json=body
-                )
+                url = base + path
+                response = await self.client.request(method, url, headers=headers, json=body)
             except httpx.TransportError as error:
                 self.retries[f"connection: {type(error).__name__}"] += 1
+                self._down_until[base] = time.monotonic() + API_DOWN_SECONDS
             else:
                 status = response.status_code
                 if status not in (429, 500, 502, 503, 504):
