@@ -10,7 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.faults.counting import in_flight
+from tests.faults.counting import IN_FLIGHT_STATUS, in_flight
 from tests.faults.driver import Workload
 from tests.faults.scenario import FaultDone, FaultStack, readyz_until, run_fault, until
 from tests.faults.smtp_server import SmtpMode
@@ -84,28 +84,37 @@ async def test_database_unreachable_from_the_worker(fault_stack: FaultStack) -> 
 
     async def cut_database(workload: Workload) -> FaultDone:
         await until(lambda: _submitted(workload, PILOTS // 2), what="half the pilots submitted")
-        done = FaultDone(in_flight=await in_flight(fault_stack.sessions))
-        if stack.proxy is not None:
-            stack.proxy.cut()
-            await asyncio.sleep(OUTAGE_SECONDS)
-            stack.proxy.restore()
-        else:
+        if stack.proxy is None:
             assert fault_stack.sqlite_path is not None
-            await asyncio.to_thread(_hold_exclusive_lock, fault_stack.sqlite_path)
+            sending = await asyncio.to_thread(_hold_exclusive_lock, fault_stack.sqlite_path)
+            return FaultDone(in_flight=sending)
+        stack.proxy.cut()
+        # Counted once cut: what the worker had claimed then, it cannot mark sent any more.
+        done = FaultDone(in_flight=await in_flight(fault_stack.sessions))
+        await asyncio.sleep(OUTAGE_SECONDS)
+        stack.proxy.restore()
+        assert stack.proxy.refused > 0, "the worker never tried the database: nothing was cut"
         return done
 
     await run_fault(fault_stack, "database-outage", PILOTS, cut_database)
 
 
-def _hold_exclusive_lock(path: Path) -> None:
-    """SQLite has no connection to cut: another process holds the write lock for a while."""
+def _hold_exclusive_lock(path: Path) -> int:
+    """SQLite has no connection to cut: another process holds the write lock for a while.
+
+    Returns the outbox rows in flight once the lock is held (read inside it).
+    """
     connection = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         connection.execute("BEGIN EXCLUSIVE")
+        (sending,) = connection.execute(
+            "SELECT count(*) FROM notifications WHERE status = ?", (IN_FLIGHT_STATUS,)
+        ).fetchone()
         time.sleep(SQLITE_LOCK_SECONDS)
         connection.execute("ROLLBACK")
     finally:
         connection.close()
+    return int(sending)
 
 
 async def test_one_of_two_workers_and_apis_killed_under_load(fault_stack: FaultStack) -> None:
