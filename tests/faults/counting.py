@@ -34,7 +34,10 @@ class Figures:
     emails_lost: int = 0
     emails_duplicated: int = 0
     duplicates_mismatched: int = 0
+    # Each duplicated message: "<template> to <recipient>, <copies> copies, <Message-ID>".
+    duplicates: list[str] = field(default_factory=list)
     in_flight_at_fault: int = 0
+    mid_lifecycle_at_fault: int = 0
     retries: dict[str, int] = field(default_factory=dict)
     workload_failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -119,6 +122,11 @@ async def count(
     figures.emails_lost = figures.emails_expected - figures.emails_delivered
     figures.emails_duplicated = sum(max(copies[row.message_id] - 1, 0) for row in rows)
     by_id = {row.message_id: row for row in rows}
+    figures.duplicates = sorted(
+        f"{row.template} to {row.to_address}, {copies[row.message_id]} copies, {row.message_id}"
+        for row in rows
+        if copies[row.message_id] > 1
+    )
     figures.duplicates_mismatched = sum(
         1
         for r in received

@@ -7,6 +7,8 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cli.supervisor import _die_with_parent
+
 VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 PILOTFLOW = VENV_BIN / "pilotflow"
 LOG_TAIL_CHARS = 3000
@@ -37,6 +39,7 @@ class Process:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,  # a Ctrl-C of the test run is not sent to it
+                preexec_fn=_die_with_parent,  # nor is it left running if the run dies
             )
 
     @property

@@ -25,6 +25,7 @@ FAULTS = [
 ]
 COLUMNS = [
     ("pilots", "pilots"),
+    ("mid_lifecycle_at_fault", "mid-lifecycle at fault"),
     ("pilots_at_end_stage", "closed"),
     ("requests_accepted", "requests accepted"),
     ("requests_took_effect", "took effect"),
@@ -48,7 +49,7 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for result in results:
         retries = ", ".join(f"{why}: {n}" for why, n in sorted(result["retries"].items()))
-        cells = [result["database"], result["fault"], *(str(result[k]) for k, _ in COLUMNS)]
+        cells = [result["database"], result["fault"], *(str(result.get(k)) for k, _ in COLUMNS)]
         lines.append("| " + " | ".join([*cells, retries or "none"]) + " |")
     return "\n".join(lines)
 

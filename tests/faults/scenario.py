@@ -34,6 +34,7 @@ class FaultDone:
     """What the fault did: messages in flight when it struck, processes it left dead."""
 
     in_flight: int = 0
+    mid_lifecycle: int = 0  # pilots submitted and not yet decided when it struck
     left_dead: list[Process] = field(default_factory=list)
 
 
@@ -49,10 +50,15 @@ async def run_fault(env: FaultStack, name: str, pilots: int, fault: Fault) -> Fi
     try:
         done = await fault(workload)
         await running
-        unsettled = await settle(
-            workload, env.sessions, stack.temporal_address, seconds=SETTLE_SECONDS
+        # A pilot the workload gave up on never settles: do not wait for it.
+        wait = SETTLE_SECONDS if not workload.failures else 5
+        unsettled = await settle(workload, env.sessions, stack.temporal_address, seconds=wait)
+        figures = Figures(
+            stack.database,
+            name,
+            in_flight_at_fault=done.in_flight,
+            mid_lifecycle_at_fault=done.mid_lifecycle,
         )
-        figures = Figures(stack.database, name, in_flight_at_fault=done.in_flight)
         await count(figures, workload, env.sessions, stack.smtp)
         figures.seconds = round(time.monotonic() - started, 1)
         path = write(figures)

@@ -33,8 +33,9 @@ async def test_worker_killed_mid_lifecycle_and_restarted(fault_stack: FaultStack
         await until(lambda: _submitted(workload, KILL_PILOTS), what="all pilots submitted")
         assert workload.in_progress >= KILL_PILOTS, "the kill must find 50 pilots mid-lifecycle"
         worker = stack.workers[0]
+        mid_lifecycle = workload.in_progress
         await worker.kill()
-        done = FaultDone(in_flight=await in_flight(fault_stack.sessions))
+        done = FaultDone(await in_flight(fault_stack.sessions), mid_lifecycle)
         await asyncio.sleep(2)
         await stack.restart(worker)
         return done
@@ -50,8 +51,9 @@ async def test_temporal_server_killed_and_restarted(fault_stack: FaultStack) -> 
 
     async def kill_server(workload: Workload) -> FaultDone:
         await until(lambda: _submitted(workload, PILOTS // 2), what="half the pilots submitted")
+        mid_lifecycle = workload.in_progress
         await server.kill()
-        done = FaultDone(in_flight=await in_flight(fault_stack.sessions))
+        done = FaultDone(await in_flight(fault_stack.sessions), mid_lifecycle)
         await readyz_until(api_url, 503, seconds=30)
         await asyncio.sleep(OUTAGE_SECONDS / 2)
         await server.start()  # on its file: every pilot is still there
@@ -67,6 +69,7 @@ async def test_smtp_refuses_then_drops_then_recovers(fault_stack: FaultStack) ->
     async def break_smtp(workload: Workload) -> FaultDone:
         await until(lambda: _submitted(workload, PILOTS // 2), what="half the pilots submitted")
         refused, dropped = smtp.refused, smtp.dropped
+        mid_lifecycle = workload.in_progress
         smtp.switch(SmtpMode.REFUSE)
         await asyncio.sleep(OUTAGE_SECONDS)
         smtp.switch(SmtpMode.DROP)
@@ -74,7 +77,7 @@ async def test_smtp_refuses_then_drops_then_recovers(fault_stack: FaultStack) ->
         smtp.switch(SmtpMode.ACCEPT)
         assert smtp.refused > refused, "no message was refused: the outage tested nothing"
         assert smtp.dropped > dropped, "no connection was dropped: the outage tested nothing"
-        return FaultDone()
+        return FaultDone(mid_lifecycle=mid_lifecycle)
 
     await run_fault(fault_stack, "smtp-outage", PILOTS, break_smtp)
 
@@ -84,13 +87,14 @@ async def test_database_unreachable_from_the_worker(fault_stack: FaultStack) -> 
 
     async def cut_database(workload: Workload) -> FaultDone:
         await until(lambda: _submitted(workload, PILOTS // 2), what="half the pilots submitted")
+        mid_lifecycle = workload.in_progress
         if stack.proxy is None:
             assert fault_stack.sqlite_path is not None
             sending = await asyncio.to_thread(_hold_exclusive_lock, fault_stack.sqlite_path)
-            return FaultDone(in_flight=sending)
+            return FaultDone(sending, mid_lifecycle)
         stack.proxy.cut()
         # Counted once cut: what the worker had claimed then, it cannot mark sent any more.
-        done = FaultDone(in_flight=await in_flight(fault_stack.sessions))
+        done = FaultDone(await in_flight(fault_stack.sessions), mid_lifecycle)
         await asyncio.sleep(OUTAGE_SECONDS)
         stack.proxy.restore()
         assert stack.proxy.refused > 0, "the worker never tried the database: nothing was cut"
@@ -125,7 +129,9 @@ async def test_one_of_two_workers_and_apis_killed_under_load(fault_stack: FaultS
 
     async def kill_one_of_each(workload: Workload) -> FaultDone:
         await until(lambda: _submitted(workload, PILOTS // 2), what="half the pilots submitted")
+        mid_lifecycle = workload.in_progress
         await asyncio.gather(worker.kill(), api.kill())
-        return FaultDone(in_flight=await in_flight(fault_stack.sessions), left_dead=[worker, api])
+        sending = await in_flight(fault_stack.sessions)
+        return FaultDone(sending, mid_lifecycle, left_dead=[worker, api])
 
     await run_fault(fault_stack, "worker-and-api-kill", PILOTS, kill_one_of_each)
