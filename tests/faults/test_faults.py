@@ -47,7 +47,7 @@ async def test_temporal_server_killed_and_restarted(fault_stack: FaultStack) -> 
     stack = fault_stack.stack
     server = stack.server
     assert server is not None
-    api_url = next(iter(stack.api_urls.values()))
+    api_url = stack.live_api_urls()[0]
 
     async def kill_server(workload: Workload) -> FaultDone:
         await until(lambda: _submitted(workload, PILOTS // 2), what="half the pilots submitted")
