@@ -4,12 +4,15 @@ Each statement is a transaction of its own, never held across SMTP: on SQLite an
 write transaction would stop every other writer (the API, the read model) meanwhile.
 """
 
+import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Update, and_, or_, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
@@ -18,6 +21,8 @@ from core.models import Notification, NotificationStatus
 SENDING = NotificationStatus.SENDING.value
 # Room left for the unique part of an owner in `lease_owner` (String(200)).
 _OWNER_PREFIX_CHARS = 160
+# How long a sent message's mark is retried while the database is out of reach or locked.
+MARK_PATIENCE_SECONDS = 120.0
 
 
 def attempt_owner() -> str:
@@ -70,9 +75,13 @@ class OutboxLease:
         )
         return await self._changed(statement) == 1
 
-    async def mark_sent(self, row_id: str) -> bool:
+    async def mark_sent(self, row_id: str, *, patience: float = MARK_PATIENCE_SECONDS) -> bool:
         """Record the server's acceptance; False if the lease was lost (the row is another's).
 
+        The server has the message now, so a mark that fails would send it again: while the
+        database is out of reach or locked, the mark is retried (heartbeating, so Temporal
+        starts no other attempt) for up to `patience` seconds. Retrying past the lease's end
+        is safe: the mark only lands if no other attempt has claimed the row since.
         The owner stays on the row: it says which attempt sent it.
         """
         statement = (
@@ -90,7 +99,18 @@ class OutboxLease:
                 lease_expires_at=None,
             )
         )
-        return await self._changed(statement) == 1
+        deadline = time.monotonic() + patience
+        pause = 0.25
+        while True:
+            try:
+                return await self._changed(statement) == 1
+            except DBAPIError:
+                if time.monotonic() + pause > deadline:
+                    raise
+            if activity.in_activity():
+                activity.heartbeat()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     async def release_failed(self, row_id: str, error: BaseException) -> None:
         """Record this attempt's failure on a row it holds, and free the row for the next."""

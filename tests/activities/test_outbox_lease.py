@@ -2,20 +2,24 @@
 a message resent after a crash is the same message (Message-ID, headers and body)."""
 
 import asyncio
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import EmailDeliveryError
 from activities.outbox_lease import OutboxLease
 from cli.smtp_sink import SmtpSink
+from core.db import create_engine, create_sessionmaker
+from core.migrate import upgrade_async
 from core.models import Notification
 from core.settings import Settings
 from tests.activities.test_notifications import make_activities, outbox, parts, request, seed
@@ -230,6 +234,49 @@ async def test_only_the_owner_of_a_lease_marks_the_row(
     assert await mine.mark_sent(row.id)
     [sent, _] = await outbox(region)
     assert (sent.status, sent.lease_owner, sent.lease_expires_at) == ("sent", mine.owner, None)
+
+
+@pytest.fixture
+async def impatient_sqlite(tmp_path: Path) -> AsyncIterator[tuple[Path, async_sessionmaker]]:
+    """A seeded SQLite read model whose connections give up on a lock after 50 ms."""
+    path = tmp_path / "impatient.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _impatient(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=50")  # type: ignore[attr-defined]
+
+    sessions = create_sessionmaker(engine)
+    await seed(sessions)
+    yield path, sessions
+    await engine.dispose()
+
+
+async def test_a_sent_mark_waits_out_a_database_it_cannot_write_to_for_a_while(
+    impatient_sqlite: tuple[Path, async_sessionmaker[AsyncSession]], tmp_path: Path
+) -> None:
+    # SQLite only: here another process's write lock is what an outage looks like; on
+    # PostgreSQL the fault suite cuts the worker's connections (tests/faults).
+    path, sessions = impatient_sqlite
+    await make_activities(sessions, free_port(), tmp_path)._record_outbox(SUBMITTED)
+    first, second = await outbox(sessions)
+    lease = OutboxLease(sessions, seconds=60)
+    assert await lease.claim(first.id) and await lease.claim(second.id)
+
+    locker = sqlite3.connect(path, isolation_level=None)
+    try:
+        locker.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(DBAPIError, match="locked"):  # the lock does refuse a mark
+            await lease.mark_sent(first.id, patience=0)
+        asyncio.get_running_loop().call_later(1.0, locker.commit)
+        # The server has the message: the mark waits for the database rather than fail.
+        assert await lease.mark_sent(second.id)
+    finally:
+        locker.close()
+    rows = {row.id: row.status for row in await outbox(sessions)}
+    assert rows == {first.id: "sending", second.id: "sent"}
 
 
 def test_a_lease_must_outlast_one_smtp_exchange() -> None:

@@ -34,9 +34,9 @@ LIFECYCLE_ENV = {
     "PILOTFLOW_EVALUATION_REMINDER_DAYS": "10000",
     "PILOTFLOW_CHECKIN_PERIOD_DAYS": "2",
     "PILOTFLOW_INVITES_PER_ROUND": "1",
-    "PILOTFLOW_SMTP_TIMEOUT_SECONDS": "5",
-    # The outbox lease (issue 8, another part): ignored by Settings until it exists.
-    "PILOTFLOW_EMAIL_LEASE_SECONDS": "5",
+    "PILOTFLOW_SMTP_TIMEOUT_SECONDS": "4",
+    # Just over one message's exchange, so a killed attempt's messages go out again soon.
+    "PILOTFLOW_EMAIL_LEASE_SECONDS": "6",
 }
 TRIAL_DAYS = 3
 
