@@ -86,11 +86,7 @@ class OutboxLease:
         """
         statement = (
             update(Notification)
-            .where(
-                Notification.id == row_id,
-                Notification.lease_owner == self.owner,
-                Notification.status == SENDING,
-            )
+            .where(self._held(row_id))
             .values(
                 status=NotificationStatus.SENT.value,
                 attempts=Notification.attempts + 1,
@@ -116,11 +112,7 @@ class OutboxLease:
         """Record this attempt's failure on a row it holds, and free the row for the next."""
         statement = (
             update(Notification)
-            .where(
-                Notification.id == row_id,
-                Notification.lease_owner == self.owner,
-                Notification.status == SENDING,
-            )
+            .where(self._held(row_id))
             .values(
                 status=NotificationStatus.FAILED.value,
                 attempts=Notification.attempts + 1,
@@ -145,6 +137,14 @@ class OutboxLease:
             )
         )
         await self._changed(statement)
+
+    def _held(self, row_id: str) -> ColumnElement[bool]:
+        """The row, while this attempt holds it."""
+        return and_(
+            Notification.id == row_id,
+            Notification.lease_owner == self.owner,
+            Notification.status == SENDING,
+        )
 
     async def is_sent(self, row_id: str) -> bool:
         async with self.sessions() as session:

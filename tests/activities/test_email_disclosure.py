@@ -1,10 +1,8 @@
 """Each recipient's email carries what that recipient may read (core.disclosure), over SMTP."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.email_rendering import Links, Recipient, email_context
@@ -15,10 +13,8 @@ from tests.activities.test_notifications import (
     make_activities,
     parts,
     request,
-    seed,
 )
 from tests.support.sample_pilot import sample_pilot_state
-from tests.support.smtp import running_sink
 from workflows.contracts import CandidateState, PilotState
 
 COMMENT = "Confidentiel : la ville doit revoir son budget."
@@ -36,18 +32,6 @@ def pilot(stage: str = "evaluation", outcome: str | None = None) -> PilotState:
         CandidateState(REGION.solo, "Solo", 6.4, ["near"], 1, "not_selected", OFFER),
     ]
     return state
-
-
-@pytest.fixture
-async def region(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
-    await seed(sessions)
-    return sessions
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[SmtpSink]:
-    with running_sink(tmp_path / "mailbox") as smtp:
-        yield smtp
 
 
 def texts(sink: SmtpSink) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """send_notification against a real database and a real SMTP server on loopback."""
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -98,18 +97,6 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
                 user("staff@quiet.example", "company", company_id=r.quiet),
             ]
         )
-
-
-@pytest.fixture
-async def region(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
-    await seed(sessions)
-    return sessions
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[SmtpSink]:
-    with running_sink(tmp_path / "mailbox") as smtp:
-        yield smtp
 
 
 def make_activities(

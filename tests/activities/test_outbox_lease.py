@@ -3,7 +3,7 @@ a message resent after a crash is the same message (Message-ID, headers and body
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,24 +23,12 @@ from core.migrate import upgrade_async
 from core.models import Notification
 from core.settings import Settings
 from tests.activities.test_notifications import make_activities, outbox, parts, request, seed
-from tests.support.smtp import free_port, running_sink, slow_server
+from tests.support.smtp import free_port, slow_server
 from workflows.contracts import NotificationResult
 
 # pilot_submitted to the town and the admins: two messages in the seeded region.
 SUBMITTED = request("pilot_submitted", ["town", "admins"])
 ANOTHER_ATTEMPT = "pilot-1/3/1/0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-async def region(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
-    await seed(sessions)
-    return sessions
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[SmtpSink]:
-    with running_sink(tmp_path / "mailbox") as smtp:
-        yield smtp
 
 
 async def set_lease(
