@@ -139,8 +139,12 @@ def configure_logging(settings: Settings, *, level: str | None = None) -> None:
         library = logging.getLogger(name)
         library.handlers[:] = []
         library.propagate = True
-    # SQLAlchemy logs statements with their parameters at INFO: never let those through.
-    _at_least(("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncio"), logging.WARNING)
+    # SQLAlchemy logs statements with their parameters at INFO, and the SMTP sink (aiosmtpd's
+    # "mail.log") every command with its addresses: never let those through.
+    _at_least(
+        ("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncio", "mail.log"),
+        logging.WARNING,
+    )
     structlog.configure(
         processors=[*_pre_chain(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
