@@ -9,13 +9,12 @@ ENV PYTHONUNBUFFERED=1 \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
+# Dependencies first, at the locked versions (`make lock`), so a code change does not
+# reinstall them and every image runs what the tests ran.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
 
-COPY README.md ./
+COPY pyproject.toml README.md ./
 COPY core ./core
 COPY workflows ./workflows
 COPY activities ./activities

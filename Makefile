@@ -2,16 +2,26 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The exact versions every install uses: the runtime's for the image, with the tools' here.
+LOCK := requirements-dev.lock
+COMPILE := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --quiet
 
-.PHONY: install chromium run test lint typecheck pytest clean
+.PHONY: install lock chromium run test lint typecheck pytest clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After a change to the dependencies in pyproject.toml: pin them again, newest that fit.
+lock: install
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra dev -o requirements-dev.lock
 
 run: install
 	$(BIN)/pilotflow dev
