@@ -43,6 +43,7 @@ from benchmarks.common import (
 )
 from benchmarks.region import THEMES, WORDS, seed_reference, town_id
 from cli.smtp_sink import SmtpSink
+from cli.worker import build_worker
 from core.db import create_engine, create_sessionmaker
 from core.models import Notification, Pilot
 from core.settings import PROJECT_ROOT, Settings
@@ -57,7 +58,6 @@ from workflows.contracts import (
     ReviewRequest,
 )
 from workflows.pilot import PilotWorkflow
-from workflows.worker import build_worker
 
 TOWNS = 90
 ADMIN = Actor("admin", "admin")

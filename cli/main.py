@@ -39,7 +39,7 @@ def refuse_unsafe_secrets(settings: Settings, command: str) -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    from workflows.worker import run_worker
+    from cli.worker import run_worker
 
     refuse_unsafe_secrets(settings, "worker")
     check_temporal_settings(settings, "worker")

@@ -19,11 +19,11 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from cli.smtp_sink import SmtpSink
+from cli.worker import build_worker
 from core.settings import Settings
 from tests.conftest import VENV_BIN
 from tests.support.smtp import free_port, running_sink
 from tests.test_cli import pilotflow_env
-from workflows.worker import build_worker
 
 RUNS = 20
 ABORT = "Fatal Python error"

@@ -27,6 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from cli.seed import seed_reference_data
 from cli.seed_pilots import worker_polls
+from cli.worker import build_worker
 from core.models import Notification
 from core.settings import Settings
 from tests.conftest import VENV_BIN
@@ -34,7 +35,6 @@ from tests.support.smtp import free_port
 from tests.test_clean_exits import SUBMITTED, pilotflow
 from tests.test_cli import pilotflow_env
 from workflows.contracts import keyed_update_id
-from workflows.worker import build_worker
 
 SMTP_DATA_SECONDS = 3.0
 GRACE_SECONDS = 20

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from cli.smtp_sink import SmtpSink
+from cli.worker import build_worker
 from core.db import create_engine, create_sessionmaker, transaction
 from core.migrate import upgrade_async
 from core.models import Company, Town, User
@@ -42,7 +43,6 @@ from tests.browser.site import (
     Site,
 )
 from tests.support.smtp import free_port, running_sink
-from workflows.worker import build_worker
 
 
 @pytest.fixture(scope="package")

@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from cli.smtp_sink import SmtpSink
+from cli.worker import build_worker
 from core.settings import Settings
 from service.main import create_app
 from tests.support.smtp import running_sink
-from workflows.worker import build_worker
 
 ADMIN = ("admin@region.example", "admin-password-1")
 

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from cli.smtp_sink import SmtpSink
+from cli.worker import build_worker
 from core.db import transaction
 from core.models import AuditEvent, Company, Notification, Pilot, Town, User
 from core.pilot_state import state_from_json
@@ -37,7 +38,6 @@ from workflows.contracts import (
     SelectPartnerRequest,
 )
 from workflows.pilot import PilotWorkflow
-from workflows.worker import build_worker
 
 TITLE = 'Éclairage <script>alert("x")</script>'
 INJECTION = "Fine by us\r\nBcc: evil@example.com"

@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from cli.smtp_sink import SmtpSink
+from cli.worker import build_worker
 from core.settings import Settings
 from service.main import create_app
 from tests.e2e.conftest import ADMIN
 from tests.support import hostile
-from workflows.worker import build_worker
 
 PASSWORD = "a-good-password"
 Headers = dict[str, str]

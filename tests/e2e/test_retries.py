@@ -16,11 +16,11 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from cli.worker import build_worker
 from core.settings import Settings
 from service.main import create_app
 from tests.e2e.conftest import ADMIN
 from tests.e2e.test_http_lifecycle import Region
-from workflows.worker import build_worker
 
 PROPOSAL = {
     "title": "Compost in every school",

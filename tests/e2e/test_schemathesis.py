@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from cli.smtp_sink import SmtpSink
+from cli.worker import build_worker
 from core.settings import Settings
 from tests.conftest import VENV_BIN
 from tests.support.smtp import free_port
-from workflows.worker import build_worker
 
 ADMIN = ("admin@region.example", "admin-password-1")
 OFFICER = ("officer@lille.example", "officer-password-1")

@@ -1,4 +1,4 @@
-"""The worker entry point: PilotWorkflow and its activities on one task queue."""
+"""The worker process: the pilot and account-email workflows and their activities."""
 
 import asyncio
 import logging
