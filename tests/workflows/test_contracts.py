@@ -1,12 +1,15 @@
 """The coded values cross Temporal as the strings they always were, and come back as enums."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
+from core.settings import PROJECT_ROOT as ROOT
 from tests.support.histories import HISTORIES_DIR
 from workflows.contracts import (
     ActivityName,
@@ -106,3 +109,35 @@ def test_an_unknown_status_is_refused_on_reading() -> None:
     payload = Payload(metadata={"encoding": b"json/plain"}, data=b'"lost"')
     with pytest.raises(Exception, match="lost"):
         CONVERTER.from_payloads([payload], [CandidateStatus])
+
+
+def test_activity_names_are_the_ones_histories_hold() -> None:
+    names = {ActivityName(p) for p in _scheduled_activity_types()}
+    assert names == set(ActivityName)
+    assert {a.value for a in ActivityName} == {
+        "record_transition",
+        "find_candidates",
+        "send_notification",
+    }
+
+
+def _scheduled_activity_types() -> set[str]:
+    history = WorkflowHistory.from_json("pilot-full", HISTORY.read_text())
+    return {
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    }
+
+
+def test_the_workflow_module_imports_no_activity_code() -> None:
+    """Activities are called by name so the workflow's module stays free of I/O libraries."""
+    probe = (
+        "import sys, workflows.pilot\n"
+        "print(sorted(m for m in ('sqlalchemy', 'aiosmtplib', 'jinja2', 'activities')"
+        " if m in sys.modules))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert ran.stdout.strip() == "[]"
