@@ -11,27 +11,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 from core.disclosure import disclose, email_extra, recipient_relation
-from workflows.contracts import PilotState
+from workflows.contracts import Audience, EmailTemplate, PilotState
 
 # The template keys the workflow sends; each exists in every locale as .txt and .html.
-NOTIFICATION_TEMPLATES = (
-    "pilot_submitted",
-    "review_outcome",
-    "review_reminder",
-    "invitation",
-    "invitation_reminder",
-    "answer_received",
-    "partner_chosen",
-    "partner_not_chosen",
-    "trial_started",
-    "checkin_request",
-    "trial_ended",
-    "evaluation_request",
-    "evaluation_reminder",
-    "decision",
-    "generalization_offer",
-    "pilot_ended",
-)
+NOTIFICATION_TEMPLATES = tuple(template.value for template in EmailTemplate)
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 
@@ -55,9 +38,9 @@ class Recipient:
     name: str
     locale: str
     company_id: str | None = None
-    # The audience that reached it (town, admins, companies, other_towns): with company_id,
-    # what the disclosure policy lets this recipient read.
-    audience: str = ""
+    # The audience that reached it: with company_id, what the disclosure policy lets this
+    # recipient read (None reads what no relation to the pilot may).
+    audience: Audience | None = None
 
 
 @dataclass

@@ -29,10 +29,17 @@ from core.db import insert_or_ignore
 from core.models import Company, Notification, NotificationStatus, Theme, Town, User, new_id
 from core.settings import Settings
 from core.signing import sign
-from workflows.contracts import NotificationRequest, NotificationResult
+from workflows.contracts import (
+    ActivityName,
+    Audience,
+    EmailTemplate,
+    NotificationRequest,
+    NotificationResult,
+)
+from workflows.stages import Role
 
 # Companies that unsubscribed still hear about pilots they are part of, not new invitations.
-UNSUBSCRIBABLE_TEMPLATES = frozenset({"invitation", "invitation_reminder"})
+UNSUBSCRIBABLE_TEMPLATES = frozenset({EmailTemplate.INVITATION, EmailTemplate.INVITATION_REMINDER})
 
 
 class EmailDeliveryError(Exception):
@@ -98,27 +105,27 @@ async def resolve_recipients(
     active_users = select(User).where(User.active.is_(True))
     for audience in request.audiences:
         reached = len(found)
-        if audience == "town":
+        if audience == Audience.TOWN:
             users = await session.scalars(
                 active_users.where(
-                    User.role == "town_officer", User.town_id == request.state.town_id
+                    User.role == Role.TOWN_OFFICER, User.town_id == request.state.town_id
                 )
             )
             found += [_user_recipient(user) for user in users]
-        elif audience == "admins":
-            users = await session.scalars(active_users.where(User.role == "admin"))
+        elif audience == Audience.ADMINS:
+            users = await session.scalars(active_users.where(User.role == Role.ADMIN))
             found += [_user_recipient(user) for user in users]
-        elif audience == "other_towns":
+        elif audience == Audience.OTHER_TOWNS:
             users = await session.scalars(
                 active_users.where(
-                    User.role == "town_officer",
+                    User.role == Role.TOWN_OFFICER,
                     User.receives_offers.is_(True),
                     User.town_id.is_not(None),
                     User.town_id != request.state.town_id,
                 )
             )
             found += [_user_recipient(user) for user in users]
-        elif audience == "companies":
+        elif audience == Audience.COMPANIES:
             found += await _company_recipients(session, request)
         else:
             raise ValueError(f"unknown audience {audience!r}")
@@ -187,7 +194,7 @@ class NotificationActivities:
         self.settings = settings
         self.renderer = renderer or EmailRenderer(settings.templates_dir)
 
-    @activity.defn(name="send_notification")
+    @activity.defn(name=ActivityName.SEND_NOTIFICATION)
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
         """Send a template to the request's audiences, each message at most once."""
         return await self.deliver_outbox(await self._record_outbox(request))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from workflows.contracts import PilotState
+from workflows.contracts import Audience, EmailTemplate, Outcome, PilotState
 from workflows.stages import RESPONDABLE, Role, Stage
 
 
@@ -60,7 +60,7 @@ def relation_of(state: PilotState, viewer: Viewer) -> Relation:
     if viewer.role == Role.TOWN_OFFICER:
         if viewer.town_id is not None and viewer.town_id == state.town_id:
             return Relation.OWN_TOWN
-        if state.stage == Stage.CLOSED and state.outcome == "generalize":
+        if state.stage == Stage.CLOSED and state.outcome == Outcome.GENERALIZE:
             return Relation.OTHER_TOWN
         return Relation.NONE
     if viewer.role == Role.COMPANY and viewer.company_id is not None:
@@ -254,16 +254,16 @@ def _actor(actor: Mapping[str, Any], relation: Relation) -> dict[str, Any]:
 
 # Each template's `extra` reports an event: it is read as that event's data is.
 EMAIL_EXTRA_RULES: dict[str, EventRule] = {
-    "pilot_submitted": EventRule(EVERYONE, {"resubmitted": EVERYONE}),
-    "review_outcome": EVENT_RULES["reviewed"],
-    "review_reminder": EVENT_RULES["review_reminder"],
-    "invitation": EVENT_RULES["companies_invited"],
-    "answer_received": PRIVATE,  # a company's answer, to its town only
-    "checkin_request": EVENT_RULES["checkin_requested"],
-    "trial_ended": EVENT_RULES["trial_ended"],
-    "evaluation_reminder": EVENT_RULES["evaluation_reminder"],
-    "decision": EVENT_RULES["decided"],
-    "pilot_ended": _ENDED,
+    EmailTemplate.PILOT_SUBMITTED: EventRule(EVERYONE, {"resubmitted": EVERYONE}),
+    EmailTemplate.REVIEW_OUTCOME: EVENT_RULES["reviewed"],
+    EmailTemplate.REVIEW_REMINDER: EVENT_RULES["review_reminder"],
+    EmailTemplate.INVITATION: EVENT_RULES["companies_invited"],
+    EmailTemplate.ANSWER_RECEIVED: PRIVATE,  # a company's answer, to its town only
+    EmailTemplate.CHECKIN_REQUEST: EVENT_RULES["checkin_requested"],
+    EmailTemplate.TRIAL_ENDED: EVENT_RULES["trial_ended"],
+    EmailTemplate.EVALUATION_REMINDER: EVENT_RULES["evaluation_reminder"],
+    EmailTemplate.DECISION: EVENT_RULES["decided"],
+    EmailTemplate.PILOT_ENDED: _ENDED,
 }
 
 
@@ -277,14 +277,18 @@ def email_extra(
 
 # Who each audience of a notification is, for the email it receives.
 AUDIENCE_RELATIONS = {
-    "town": Relation.OWN_TOWN,
-    "admins": Relation.ADMIN,
-    "other_towns": Relation.OTHER_TOWN,
+    Audience.TOWN: Relation.OWN_TOWN,
+    Audience.ADMINS: Relation.ADMIN,
+    Audience.OTHER_TOWNS: Relation.OTHER_TOWN,
 }
 
 
-def recipient_relation(state: PilotState, audience: str, company_id: str | None) -> Relation:
+def recipient_relation(
+    state: PilotState, audience: Audience | None, company_id: str | None
+) -> Relation:
     """How an email's recipient stands to the pilot, from the audience that reached it."""
-    if audience == "companies" and company_id is not None:
+    if audience == Audience.COMPANIES and company_id is not None:
         return relation_of(state, Viewer(Role.COMPANY, company_id=company_id))
+    if audience is None:
+        return Relation.NONE
     return AUDIENCE_RELATIONS.get(audience, Relation.NONE)

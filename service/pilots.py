@@ -197,7 +197,7 @@ def to_public(state: PilotState, user: User) -> PilotPublic:
         duration_days=proposal.duration_days,
         kpis=[KpiPublic.model_validate(k.__dict__) for k in proposal.kpis],
         stage=shown.stage,
-        outcome=shown.outcome,  # type: ignore[arg-type]
+        outcome=shown.outcome,
         round=shown.round,
         candidates=[CandidatePublic.model_validate(c.__dict__) for c in shown.candidates],
         partner_company_id=shown.partner_company_id,

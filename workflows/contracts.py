@@ -3,9 +3,101 @@
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-SYSTEM = "system"
+# Each value below crosses Temporal, the read model and the API as its string: a StrEnum
+# member serialises as that string, so the wire format is the one the bare strings had.
+
+SYSTEM = "system"  # the actor's role when no person acted
+
+
+class SystemKind(StrEnum):
+    """What acted when no person did."""
+
+    TIMER = "timer"
+    WORKFLOW = "workflow"
+
+
+class CandidateStatus(StrEnum):
+    INVITED = "invited"
+    INTERESTED = "interested"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+
+
+class ReviewDecision(StrEnum):
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+
+
+class Decision(StrEnum):
+    """The admin's decision after the evaluation, and the town's recommendation of one."""
+
+    GENERALIZE = "generalize"
+    EXTEND = "extend"
+    STOP = "stop"
+
+
+class Outcome(StrEnum):
+    """How a closed pilot ended: the decisions that close it."""
+
+    GENERALIZE = "generalize"
+    STOP = "stop"
+
+
+class WaitingOn(StrEnum):
+    """Whom the pilot's next deadline waits on."""
+
+    ADMIN = "admin"
+    TOWN = "town"
+    COMPANIES = "companies"
+
+
+class Audience(StrEnum):
+    """Who a notification goes to."""
+
+    TOWN = "town"
+    ADMINS = "admins"
+    COMPANIES = "companies"
+    OTHER_TOWNS = "other_towns"
+
+
+class EmailTemplate(StrEnum):
+    """The pilot's email templates (templates/email/<locale>/<name>.*)."""
+
+    PILOT_SUBMITTED = "pilot_submitted"
+    REVIEW_REMINDER = "review_reminder"
+    REVIEW_OUTCOME = "review_outcome"
+    INVITATION = "invitation"
+    INVITATION_REMINDER = "invitation_reminder"
+    ANSWER_RECEIVED = "answer_received"
+    PARTNER_CHOSEN = "partner_chosen"
+    PARTNER_NOT_CHOSEN = "partner_not_chosen"
+    TRIAL_STARTED = "trial_started"
+    CHECKIN_REQUEST = "checkin_request"
+    TRIAL_ENDED = "trial_ended"
+    EVALUATION_REQUEST = "evaluation_request"
+    EVALUATION_REMINDER = "evaluation_reminder"
+    DECISION = "decision"
+    PILOT_ENDED = "pilot_ended"
+    GENERALIZATION_OFFER = "generalization_offer"
+
+
+class ActivityName(StrEnum):
+    """The pilot's activities, registered and called by these names (histories replay by name).
+
+    The workflow calls them by name, not by reference: a reference would import the
+    activities' modules, and with them SQLAlchemy, aiosmtplib and Jinja2, into the workflow's
+    module.
+    """
+
+    RECORD_TRANSITION = "record_transition"
+    FIND_CANDIDATES = "find_candidates"
+    SEND_NOTIFICATION = "send_notification"
 
 
 def workflow_id(pilot_id: str) -> str:
@@ -58,20 +150,20 @@ class Actor:
     user_id: str | None = None
     town_id: str | None = None
     company_id: str | None = None
-    system: str | None = None
+    system: SystemKind | None = None
 
     def as_record(self) -> dict[str, Any]:
         if self.role == SYSTEM:
-            return {"system": self.system or "workflow"}
+            return {"system": self.system or SystemKind.WORKFLOW}
         return {"user_id": self.user_id, "role": self.role}
 
 
 def timer_actor() -> Actor:
-    return Actor(role=SYSTEM, system="timer")
+    return Actor(role=SYSTEM, system=SystemKind.TIMER)
 
 
 def workflow_actor() -> Actor:
-    return Actor(role=SYSTEM, system="workflow")
+    return Actor(role=SYSTEM, system=SystemKind.WORKFLOW)
 
 
 @dataclass
@@ -103,7 +195,7 @@ class CandidateState:
     score: float
     reasons: list[str]
     round: int
-    status: str = "invited"
+    status: CandidateStatus = CandidateStatus.INVITED
     message: str = ""
     answers: int = 0  # answers recorded, the first included: bounds changes and the town's mail
 
@@ -119,6 +211,7 @@ class Evaluation:
     kpi_results: list[Measurement]
     satisfaction: int
     lessons: str
+    # A Decision; a str so that an unknown one reaches the Update's validator, refused as invalid.
     recommendation: str
 
 
@@ -149,14 +242,14 @@ class PilotState:
     stage: str
     created_at: datetime
     updated_at: datetime
-    outcome: str | None = None
+    outcome: Outcome | None = None
     round: int = 0
     candidates: list[CandidateState] = field(default_factory=list)
     partner_company_id: str | None = None
     trial_start: datetime | None = None
     trial_end: datetime | None = None
     deadline: datetime | None = None
-    waiting_on: str | None = None
+    waiting_on: WaitingOn | None = None
     evaluation: Evaluation | None = None
     checkins: int = 0
     parent_id: str | None = None
@@ -199,7 +292,7 @@ class ActionResult:
 class PilotResult:
     pilot_id: str
     stage: str
-    outcome: str | None
+    outcome: Outcome | None
 
 
 # Update requests: each carries the actor the service authenticated.
@@ -208,7 +301,7 @@ class PilotResult:
 @dataclass
 class ReviewRequest:
     actor: Actor
-    decision: str
+    decision: str  # a ReviewDecision; a str so that an unknown one is refused as invalid
     comment: str = ""
 
 
@@ -247,7 +340,7 @@ class EvaluationRequest:
 @dataclass
 class DecideRequest:
     actor: Actor
-    decision: str
+    decision: str  # a Decision; a str so that an unknown one is refused as invalid
     extension_days: int | None = None
     comment: str = ""
 
@@ -297,10 +390,12 @@ class MatchingResult:
 class NotificationRequest:
     """Send one template to audiences: town, admins, companies (by id), other_towns."""
 
+    # An EmailTemplate; a str so that an activity worker older than the workflow's code
+    # reads a new template's request and refuses it for good (TemplateNotFound).
     template: str
     seq: int
     state: PilotState  # only what email shows: see `email_view`
-    audiences: list[str]
+    audiences: list[Audience]
     company_ids: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -23,13 +23,19 @@ with workflow.unsafe.imports_passed_through():
         KEYED_UPDATE_PREFIX,
         ActionBounds,
         ActionResult,
+        ActivityName,
         Actor,
         AmendRequest,
+        Audience,
+        CandidateStatus,
         DecideRequest,
+        Decision,
+        EmailTemplate,
         EvaluationRequest,
         MatchingRequest,
         MatchingResult,
         NotificationRequest,
+        Outcome,
         PilotInput,
         PilotResult,
         PilotState,
@@ -37,17 +43,17 @@ with workflow.unsafe.imports_passed_through():
         ReasonRequest,
         Receipt,
         RespondRequest,
+        ReviewDecision,
         ReviewRequest,
         SelectPartnerRequest,
         TransitionRecord,
+        WaitingOn,
         email_view,
         timer_actor,
         workflow_actor,
     )
     from workflows.stages import (
-        DECISIONS,
         END_STAGES,
-        REVIEW_DECISIONS,
         Action,
         RefusalKind,
         Stage,
@@ -67,7 +73,7 @@ EMAIL_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
     non_retryable_error_types=["TemplateNotFound", "UndefinedError"],
 )
-ANSWERABLE = ("invited", "interested")
+ANSWERABLE = frozenset({CandidateStatus.INVITED, CandidateStatus.INTERESTED})
 RECEIPTS_KEPT = 10
 # Patch ids: behaviour that changed the commands a running pilot's history holds.
 PATCH_ANSWER_BOUNDS = "bounded-answers"
@@ -107,7 +113,7 @@ class PilotWorkflow:
             ),
         )
         # Sequence number 1 is the submission's even if an update is handled before `run`.
-        self._set_deadline(input.rules.review_reminder_days, "admin")
+        self._set_deadline(input.rules.review_reminder_days, WaitingOn.ADMIN)
         self._submission = self._next_record(
             "submitted", input.submitted_by, {"title": input.proposal.title}
         )
@@ -118,7 +124,11 @@ class PilotWorkflow:
     async def run(self, input: PilotInput) -> PilotResult:
         if self._submission is not None:
             await self._write(self._submission)
-            self._notify("pilot_submitted", self._submission.seq, ["town", "admins"])
+            self._notify(
+                EmailTemplate.PILOT_SUBMITTED,
+                self._submission.seq,
+                [Audience.TOWN, Audience.ADMINS],
+            )
         phases = {
             Stage.SUBMITTED: self._await_review,
             Stage.CHANGES_REQUESTED: self._await_amendment,
@@ -130,9 +140,9 @@ class PilotWorkflow:
         while self._state.stage not in END_STAGES:
             await self._continue_as_new_if_long()
             await phases[Stage(self._state.stage)]()
-        if self._state.outcome == "generalize":
+        if self._state.outcome == Outcome.GENERALIZE:
             seq = await self._record("generalization_offered", workflow_actor())
-            self._notify("generalization_offer", seq, ["other_towns"])
+            self._notify(EmailTemplate.GENERALIZATION_OFFER, seq, [Audience.OTHER_TOWNS])
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._emails)
         return PilotResult(self._state.pilot_id, self._state.stage, self._state.outcome)
@@ -142,7 +152,9 @@ class PilotWorkflow:
             if await self._stage_leaves(Stage.SUBMITTED, self._rules.review_reminder_days):
                 return
             seq = await self._record("review_reminder", timer_actor(), {"reminder": reminder})
-            self._notify("review_reminder", seq, ["admins"], extra={"reminder": reminder})
+            self._notify(
+                EmailTemplate.REVIEW_REMINDER, seq, [Audience.ADMINS], extra={"reminder": reminder}
+            )
         await self._stage_leaves(Stage.SUBMITTED)
 
     async def _await_amendment(self) -> None:
@@ -177,7 +189,7 @@ class PilotWorkflow:
             preferred_company_id=self._preferred_company_id if self._state.round == 1 else None,
         )
         result = await workflow.execute_activity(
-            "find_candidates",
+            ActivityName.FIND_CANDIDATES,
             request,
             result_type=MatchingResult,
             start_to_close_timeout=timedelta(seconds=30),
@@ -186,14 +198,14 @@ class PilotWorkflow:
         if self._state.stage != Stage.MATCHING:
             return []
         for candidate in result.candidates:
-            candidate.round, candidate.status = self._state.round, "invited"
+            candidate.round, candidate.status = self._state.round, CandidateStatus.INVITED
             self._state.candidates.append(candidate)
         invited = [c.company_id for c in result.candidates]
-        self._set_deadline(self._rules.response_days, "companies")
+        self._set_deadline(self._rules.response_days, WaitingOn.COMPANIES)
         data = {"round": self._state.round, "company_ids": invited}
         seq = await self._record("companies_invited", workflow_actor(), data)
         if invited:
-            self._notify("invitation", seq, ["companies"], company_ids=invited)
+            self._notify(EmailTemplate.INVITATION, seq, [Audience.COMPANIES], company_ids=invited)
         return invited
 
     async def _await_responses(self, invited: list[str]) -> bool:
@@ -202,17 +214,19 @@ class PilotWorkflow:
         before_reminder = max(rules.response_days - rules.response_reminder_before_days, 0)
         if await self._stage_leaves(Stage.MATCHING, before_reminder):
             return True
-        silent = [c for c in invited if self._status(c) == "invited"]
+        silent = [c for c in invited if self._status(c) == CandidateStatus.INVITED]
         if silent:
             seq = await self._record("invitation_reminder", timer_actor(), {"company_ids": silent})
-            self._notify("invitation_reminder", seq, ["companies"], company_ids=silent)
+            self._notify(
+                EmailTemplate.INVITATION_REMINDER, seq, [Audience.COMPANIES], company_ids=silent
+            )
         if await self._stage_leaves(Stage.MATCHING, rules.response_days - before_reminder):
             return True
-        expired = [c for c in self._state.candidates if c.status == "invited"]
+        expired = [c for c in self._state.candidates if c.status == CandidateStatus.INVITED]
         for candidate in expired:
-            candidate.status = "expired"
+            candidate.status = CandidateStatus.EXPIRED
         if self._interested():
-            self._state.deadline, self._state.waiting_on = None, "town"
+            self._state.deadline, self._state.waiting_on = None, WaitingOn.TOWN
         data = {"round": self._state.round, "expired": [c.company_id for c in expired]}
         await self._record("responses_closed", timer_actor(), data)
         return False
@@ -244,9 +258,9 @@ class PilotWorkflow:
                 "checkin_requested", timer_actor(), {"checkin": self._state.checkins}
             )
             self._notify(
-                "checkin_request",
+                EmailTemplate.CHECKIN_REQUEST,
                 seq,
-                ["town", "companies"],
+                [Audience.TOWN, Audience.COMPANIES],
                 company_ids=self._partner(),
                 extra={"checkin": self._state.checkins},
             )
@@ -255,9 +269,14 @@ class PilotWorkflow:
         for reminder in range(1, self._rules.evaluation_reminders + 1):
             if await self._evaluation_or_stage_change(self._rules.evaluation_reminder_days):
                 break
-            self._set_deadline(self._rules.evaluation_reminder_days, "town")
+            self._set_deadline(self._rules.evaluation_reminder_days, WaitingOn.TOWN)
             seq = await self._record("evaluation_reminder", timer_actor(), {"reminder": reminder})
-            self._notify("evaluation_reminder", seq, ["town"], extra={"reminder": reminder})
+            self._notify(
+                EmailTemplate.EVALUATION_REMINDER,
+                seq,
+                [Audience.TOWN],
+                extra={"reminder": reminder},
+            )
         await self._evaluation_or_stage_change()
         await self._stage_leaves(Stage.EVALUATION)
 
@@ -266,23 +285,23 @@ class PilotWorkflow:
     @workflow.update
     async def review(self, request: ReviewRequest) -> ActionResult:
         target = {
-            "approve": Stage.MATCHING,
-            "request_changes": Stage.CHANGES_REQUESTED,
-            "reject": Stage.REJECTED,
-        }[request.decision]
+            ReviewDecision.APPROVE: Stage.MATCHING,
+            ReviewDecision.REQUEST_CHANGES: Stage.CHANGES_REQUESTED,
+            ReviewDecision.REJECT: Stage.REJECTED,
+        }[ReviewDecision(request.decision)]
         self._state.deadline, self._state.waiting_on = None, None
         if target == Stage.CHANGES_REQUESTED:
-            self._state.waiting_on = "town"
+            self._state.waiting_on = WaitingOn.TOWN
         data = {"decision": request.decision, "comment": request.comment}
         seq = await self._record("reviewed", request.actor, data, target)
-        self._notify("review_outcome", seq, ["town"], extra=data)
+        self._notify(EmailTemplate.REVIEW_OUTCOME, seq, [Audience.TOWN], extra=data)
         return self._result()
 
     @review.validator
     def _validate_review(self, request: ReviewRequest) -> None:
         self._check(Action.REVIEW, request.actor)
-        if request.decision not in REVIEW_DECISIONS:
-            self._invalid(f"decision must be one of {', '.join(REVIEW_DECISIONS)}")
+        if request.decision not in set(ReviewDecision):
+            self._invalid(f"decision must be one of {', '.join(ReviewDecision)}")
 
     @workflow.update
     async def amend(self, request: AmendRequest) -> ActionResult:
@@ -291,11 +310,16 @@ class PilotWorkflow:
             workflow.upsert_search_attributes(
                 [search_attributes.PILOT_THEME.value_set(request.proposal.theme)]
             )
-        self._set_deadline(self._rules.review_reminder_days, "admin")
+        self._set_deadline(self._rules.review_reminder_days, WaitingOn.ADMIN)
         seq = await self._record(
             "amended", request.actor, {"title": request.proposal.title}, Stage.SUBMITTED
         )
-        self._notify("pilot_submitted", seq, ["town", "admins"], extra={"resubmitted": True})
+        self._notify(
+            EmailTemplate.PILOT_SUBMITTED,
+            seq,
+            [Audience.TOWN, Audience.ADMINS],
+            extra={"resubmitted": True},
+        )
         return self._result()
 
     @amend.validator
@@ -311,7 +335,9 @@ class PilotWorkflow:
             return self._result()  # the same answer again: nothing to record or tell
         candidate = self._state.candidate(request.actor.company_id)
         assert candidate is not None
-        candidate.status = "interested" if request.interested else "declined"
+        candidate.status = (
+            CandidateStatus.INTERESTED if request.interested else CandidateStatus.DECLINED
+        )
         candidate.message = request.message
         # Counted before the first await, so the next Update's validator already sees it.
         candidate.answers += 1
@@ -325,7 +351,7 @@ class PilotWorkflow:
         # Whatever a company does, the town hears of its answers a bounded number of times.
         if not (over_cap and workflow.patched(PATCH_ANSWER_BOUNDS)):
             extra = {**data, "company_name": candidate.company_name}
-            self._notify("answer_received", seq, ["town"], extra=extra)
+            self._notify(EmailTemplate.ANSWER_RECEIVED, seq, [Audience.TOWN], extra=extra)
         return self._result()
 
     @respond.validator
@@ -340,9 +366,9 @@ class PilotWorkflow:
         others = []
         for candidate in self._state.candidates:
             if candidate.company_id == request.company_id:
-                candidate.status = "selected"
+                candidate.status = CandidateStatus.SELECTED
             elif candidate.status in ANSWERABLE:
-                candidate.status = "not_selected"
+                candidate.status = CandidateStatus.NOT_SELECTED
                 others.append(candidate.company_id)
         self._state.partner_company_id = request.company_id
         start_in_days = (self._state.proposal.start_date - workflow.now().date()).days
@@ -358,11 +384,23 @@ class PilotWorkflow:
             "trial_start": self._state.trial_start.isoformat(),
         }
         seq = await self._record("partner_selected", request.actor, data, target)
-        self._notify("partner_chosen", seq, ["companies"], company_ids=[request.company_id])
+        self._notify(
+            EmailTemplate.PARTNER_CHOSEN,
+            seq,
+            [Audience.COMPANIES],
+            company_ids=[request.company_id],
+        )
         if others:
-            self._notify("partner_not_chosen", seq, ["companies"], company_ids=others)
+            self._notify(
+                EmailTemplate.PARTNER_NOT_CHOSEN, seq, [Audience.COMPANIES], company_ids=others
+            )
         if starts_now:
-            self._notify("trial_started", seq, ["town", "companies"], company_ids=self._partner())
+            self._notify(
+                EmailTemplate.TRIAL_STARTED,
+                seq,
+                [Audience.TOWN, Audience.COMPANIES],
+                company_ids=self._partner(),
+            )
         return self._result()
 
     @select_partner.validator
@@ -402,7 +440,7 @@ class PilotWorkflow:
     async def submit_evaluation(self, request: EvaluationRequest) -> ActionResult:
         evaluation = request.evaluation
         self._state.evaluation = evaluation
-        self._state.deadline, self._state.waiting_on = None, "admin"
+        self._state.deadline, self._state.waiting_on = None, WaitingOn.ADMIN
         data = {
             "kpi_results": [{"kpi": m.kpi, "value": m.value} for m in evaluation.kpi_results],
             "satisfaction": evaluation.satisfaction,
@@ -418,15 +456,15 @@ class PilotWorkflow:
         evaluation = request.evaluation
         if not 1 <= evaluation.satisfaction <= 5:
             self._invalid("satisfaction must be between 1 and 5")
-        if evaluation.recommendation not in DECISIONS:
-            self._invalid(f"recommendation must be one of {', '.join(DECISIONS)}")
+        if evaluation.recommendation not in set(Decision):
+            self._invalid(f"recommendation must be one of {', '.join(Decision)}")
         self._check_kpis([m.kpi for m in evaluation.kpi_results])
 
     @workflow.update
     async def decide(self, request: DecideRequest) -> ActionResult:
         data: dict[str, Any] = {"decision": request.decision, "comment": request.comment}
         self._state.deadline, self._state.waiting_on = None, None
-        if request.decision == "extend":
+        if request.decision == Decision.EXTEND:
             days = request.extension_days or self._rules.default_extension_days
             assert self._state.trial_end is not None
             self._state.trial_end = max(self._state.trial_end, workflow.now()) + self._days(days)
@@ -435,12 +473,12 @@ class PilotWorkflow:
             data["extension_days"] = days
             seq = await self._record("decided", request.actor, data, Stage.TRIAL_RUNNING)
         else:
-            self._state.outcome = request.decision
+            self._state.outcome = Outcome(request.decision)
             seq = await self._record("decided", request.actor, data, Stage.CLOSED)
         self._notify(
-            "decision",
+            EmailTemplate.DECISION,
             seq,
-            ["town", "companies", "admins"],
+            [Audience.TOWN, Audience.COMPANIES, Audience.ADMINS],
             company_ids=self._partner(),
             extra=data,
         )
@@ -449,8 +487,8 @@ class PilotWorkflow:
     @decide.validator
     def _validate_decide(self, request: DecideRequest) -> None:
         self._check(Action.DECIDE, request.actor)
-        if request.decision not in DECISIONS:
-            self._invalid(f"decision must be one of {', '.join(DECISIONS)}")
+        if request.decision not in set(Decision):
+            self._invalid(f"decision must be one of {', '.join(Decision)}")
         if request.extension_days is not None and request.extension_days < 1:
             self._invalid("extension_days must be at least 1")
 
@@ -481,7 +519,12 @@ class PilotWorkflow:
     async def _start_trial(self, actor: Actor) -> None:
         self._begin_trial_clock()
         seq = await self._record("trial_started", actor, {}, Stage.TRIAL_RUNNING)
-        self._notify("trial_started", seq, ["town", "companies"], company_ids=self._partner())
+        self._notify(
+            EmailTemplate.TRIAL_STARTED,
+            seq,
+            [Audience.TOWN, Audience.COMPANIES],
+            company_ids=self._partner(),
+        )
 
     def _begin_trial_clock(self) -> None:
         now = workflow.now()
@@ -493,25 +536,33 @@ class PilotWorkflow:
         if self._state.stage == Stage.TRIAL_SCHEDULED or self._state.trial_start is None:
             self._state.trial_start = workflow.now()
         self._state.trial_end = workflow.now()
-        self._set_deadline(self._rules.evaluation_reminder_days, "town")
+        self._set_deadline(self._rules.evaluation_reminder_days, WaitingOn.TOWN)
         seq = await self._record(kind, actor, data, Stage.EVALUATION)
         partner = self._partner()
-        self._notify("trial_ended", seq, ["town", "companies"], company_ids=partner, extra=data)
-        self._notify("evaluation_request", seq, ["town"])
+        self._notify(
+            EmailTemplate.TRIAL_ENDED,
+            seq,
+            [Audience.TOWN, Audience.COMPANIES],
+            company_ids=partner,
+            extra=data,
+        )
+        self._notify(EmailTemplate.EVALUATION_REQUEST, seq, [Audience.TOWN])
 
     async def _end(self, stage: Stage, actor: Actor, reason: str) -> None:
         self._state.deadline, self._state.waiting_on = None, None
         involved = [
-            c.company_id for c in self._state.candidates if c.status in ("selected", *ANSWERABLE)
+            c.company_id
+            for c in self._state.candidates
+            if c.status == CandidateStatus.SELECTED or c.status in ANSWERABLE
         ]
         for candidate in self._state.candidates:
             if candidate.status in ANSWERABLE:
-                candidate.status = "expired"
+                candidate.status = CandidateStatus.EXPIRED
         seq = await self._record(stage.value, actor, {"reason": reason}, stage)
         self._notify(
-            "pilot_ended",
+            EmailTemplate.PILOT_ENDED,
             seq,
-            ["town", "admins", "companies"],
+            [Audience.TOWN, Audience.ADMINS, Audience.COMPANIES],
             company_ids=involved,
             extra={"stage": stage.value, "reason": reason},
         )
@@ -554,7 +605,7 @@ class PilotWorkflow:
 
     async def _write(self, record: TransitionRecord) -> None:
         await workflow.execute_activity(
-            "record_transition",
+            ActivityName.RECORD_TRANSITION,
             record,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RECORD_RETRY,
@@ -562,9 +613,9 @@ class PilotWorkflow:
 
     def _notify(
         self,
-        template: str,
+        template: EmailTemplate,
         seq: int,
-        audiences: list[str],
+        audiences: list[Audience],
         *,
         company_ids: list[str] | None = None,
         extra: dict[str, Any] | None = None,
@@ -584,7 +635,7 @@ class PilotWorkflow:
     async def _send(self, request: NotificationRequest) -> None:
         try:
             await workflow.execute_activity(
-                "send_notification",
+                ActivityName.SEND_NOTIFICATION,
                 request,
                 # A large audience takes a while; the activity heartbeats after each message.
                 start_to_close_timeout=timedelta(minutes=10),
@@ -639,14 +690,14 @@ class PilotWorkflow:
     def _days(self, days: float) -> timedelta:
         return timedelta(seconds=days * self._rules.day_seconds)
 
-    def _set_deadline(self, days: float, waiting_on: str) -> None:
+    def _set_deadline(self, days: float, waiting_on: WaitingOn) -> None:
         self._state.deadline = workflow.now() + self._days(days)
         self._state.waiting_on = waiting_on
 
     def _interested(self) -> bool:
-        return any(c.status == "interested" for c in self._state.candidates)
+        return any(c.status == CandidateStatus.INTERESTED for c in self._state.candidates)
 
-    def _status(self, company_id: str) -> str | None:
+    def _status(self, company_id: str) -> CandidateStatus | None:
         candidate = self._state.candidate(company_id)
         return candidate.status if candidate else None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from workflows.contracts import Actor, PilotState
+from workflows.contracts import Actor, CandidateStatus, Outcome, PilotState
 
 
 class Stage(StrEnum):
@@ -82,9 +82,10 @@ RULES: dict[Action, Rule] = {
     Action.REPLICATE: _rule({Role.TOWN_OFFICER}, {Stage.CLOSED}),
 }
 
-REVIEW_DECISIONS = ("approve", "request_changes", "reject")
-DECISIONS = ("generalize", "extend", "stop")
-RESPONDABLE = ("invited", "interested", "declined")
+# The statuses of an invitation that still takes an answer.
+RESPONDABLE = frozenset(
+    {CandidateStatus.INVITED, CandidateStatus.INTERESTED, CandidateStatus.DECLINED}
+)
 
 
 class RefusalKind(StrEnum):
@@ -118,7 +119,7 @@ def can_see(state: PilotState, actor: Actor) -> bool:
 
 
 def _offered_for_replication(state: PilotState) -> bool:
-    return state.stage == Stage.CLOSED and state.outcome == "generalize"
+    return state.stage == Stage.CLOSED and state.outcome == Outcome.GENERALIZE
 
 
 def refusal(
@@ -173,7 +174,9 @@ def _state_refusal(
     if action == Action.PROGRESS and now is not None:
         return _progress_refusal(state, actor, now)
     if action == Action.SELECT_PARTNER:
-        interested = [c.company_id for c in state.candidates if c.status == "interested"]
+        interested = [
+            c.company_id for c in state.candidates if c.status == CandidateStatus.INTERESTED
+        ]
         if not interested:
             return Refusal(RefusalKind.STAGE, "no invited company has answered interested yet")
         if company_id is not None and company_id not in interested:
@@ -218,7 +221,7 @@ def reporter(actor: Actor) -> str:
 def is_repeat_answer(state: PilotState, actor: Actor, interested: bool, message: str) -> bool:
     """True if this answer is the one the company last gave: it changes nothing."""
     candidate = state.candidate(actor.company_id)
-    status = "interested" if interested else "declined"
+    status = CandidateStatus.INTERESTED if interested else CandidateStatus.DECLINED
     return (
         candidate is not None
         and candidate.answers > 0

@@ -1,41 +1,80 @@
-"""Readable names for the codes the pages show: stages, statuses, roles, audit entries."""
+"""Readable names for the codes the pages show: stages, statuses, roles, audit entries.
 
-from typing import Any
+Each table of a coded value is built from its enum, so a new member needs its label here.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-STAGE = {
-    "submitted": "Submitted",
-    "changes_requested": "Changes requested",
-    "matching": "Partner matching",
-    "trial_scheduled": "Trial scheduled",
-    "trial_running": "Trial running",
-    "evaluation": "Evaluation",
-    "closed": "Closed",
-    "rejected": "Rejected",
-    "unmatched": "No partner found",
-    "withdrawn": "Withdrawn",
-    "cancelled": "Cancelled",
-}
-CANDIDATE = {
-    "invited": "Invited, no answer yet",
-    "interested": "Interested",
-    "declined": "Not interested",
-    "expired": "No answer in time",
-    "selected": "Chosen partner",
-    "not_selected": "Not chosen",
-}
-ROLE = {"admin": "Programme team", "town_officer": "Town officer", "company": "Company"}
-WAITING_ON = {"admin": "the programme team", "town": "the town", "companies": "the companies"}
-DECISION = {
-    "approve": "Approve",
-    "request_changes": "Request changes",
-    "reject": "Reject",
-    "generalize": "Generalize",
-    "extend": "Extend the trial",
-    "stop": "Stop",
-}
+from core.models import NotificationStatus
+from workflows.contracts import CandidateStatus, Decision, ReviewDecision, WaitingOn
+from workflows.stages import Role, Stage
+
+Code = TypeVar("Code", bound=StrEnum)
+
+
+def _every(codes: type[Code], texts: Mapping[Code, str]) -> dict[str, str]:
+    """The texts of every member of `codes`: a member left out fails at import, not on a page."""
+    missing = [str(code) for code in codes if code not in texts]
+    if missing:
+        raise ValueError(f"no label for {codes.__name__} {', '.join(missing)}")
+    return {str(code): text for code, text in texts.items()}
+
+
+STAGE = _every(
+    Stage,
+    {
+        Stage.SUBMITTED: "Submitted",
+        Stage.CHANGES_REQUESTED: "Changes requested",
+        Stage.MATCHING: "Partner matching",
+        Stage.TRIAL_SCHEDULED: "Trial scheduled",
+        Stage.TRIAL_RUNNING: "Trial running",
+        Stage.EVALUATION: "Evaluation",
+        Stage.CLOSED: "Closed",
+        Stage.REJECTED: "Rejected",
+        Stage.UNMATCHED: "No partner found",
+        Stage.WITHDRAWN: "Withdrawn",
+        Stage.CANCELLED: "Cancelled",
+    },
+)
+CANDIDATE = _every(
+    CandidateStatus,
+    {
+        CandidateStatus.INVITED: "Invited, no answer yet",
+        CandidateStatus.INTERESTED: "Interested",
+        CandidateStatus.DECLINED: "Not interested",
+        CandidateStatus.EXPIRED: "No answer in time",
+        CandidateStatus.SELECTED: "Chosen partner",
+        CandidateStatus.NOT_SELECTED: "Not chosen",
+    },
+)
+ROLE = _every(
+    Role,
+    {Role.ADMIN: "Programme team", Role.TOWN_OFFICER: "Town officer", Role.COMPANY: "Company"},
+)
+WAITING_ON = _every(
+    WaitingOn,
+    {
+        WaitingOn.ADMIN: "the programme team",
+        WaitingOn.TOWN: "the town",
+        WaitingOn.COMPANIES: "the companies",
+    },
+)
+DECISION = _every(
+    ReviewDecision,
+    {
+        ReviewDecision.APPROVE: "Approve",
+        ReviewDecision.REQUEST_CHANGES: "Request changes",
+        ReviewDecision.REJECT: "Reject",
+    },
+) | _every(
+    Decision,
+    {Decision.GENERALIZE: "Generalize", Decision.EXTEND: "Extend the trial", Decision.STOP: "Stop"},
+)
 EVENT = {
     "submitted": "Pilot submitted",
     "amended": "Proposal amended and resubmitted",
@@ -59,12 +98,15 @@ EVENT = {
     "rejected": "Pilot rejected",
     "unmatched": "No partner found",
 }
-EMAIL_STATUS = {
-    "queued": "Queued",
-    "sending": "Being sent",
-    "sent": "Sent",
-    "failed": "Failed",
-}
+EMAIL_STATUS = _every(
+    NotificationStatus,
+    {
+        NotificationStatus.QUEUED: "Queued",
+        NotificationStatus.SENDING: "Being sent",
+        NotificationStatus.SENT: "Sent",
+        NotificationStatus.FAILED: "Failed",
+    },
+)
 LOCALE = {"fr": "Français", "en": "English"}
 
 LABELS: dict[str, dict[str, str]] = {

@@ -1,15 +1,23 @@
 """What happened to a pilot: its audit trail, its Temporal history, its email."""
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from core.disclosure import EventView, relation_of, view_event
-from core.models import AuditEvent
+from core.models import AuditEvent, NotificationStatus
 from core.pilot_repository import PilotRepository
 from service.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalClientDep
 from service.errors import error_responses
 from service.pilots import pilot_state, viewer_of, visible_pilot, workflow_id
 from service.schemas.common import IdPath
-from service.schemas.pilots import EventPublic, NotificationPublic, WorkflowHistoryPublic
+from service.schemas.pilots import (
+    EventPublic,
+    NotificationPublic,
+    PersonActor,
+    SystemActor,
+    WorkflowHistoryPublic,
+)
 from service.workflow_history import summarise_history, temporal_ui_url
 
 router = APIRouter(
@@ -35,13 +43,20 @@ async def list_events(
     return shown
 
 
+def _public_actor(actor: dict[str, Any]) -> PersonActor | SystemActor:
+    """An audit entry's actor: `{"system": ...}` for the system, else a person's id and role."""
+    if "system" in actor:
+        return SystemActor.model_validate(actor)
+    return PersonActor.model_validate(actor)
+
+
 def _public_event(event: AuditEvent, view: EventView) -> EventPublic:
     return EventPublic(
         seq=event.seq,
         at=event.at,
         kind=event.kind,
         stage=event.stage,
-        actor=view.actor,  # type: ignore[arg-type]
+        actor=_public_actor(view.actor),
         data=view.data,
     )
 
@@ -76,7 +91,7 @@ async def list_notifications(
             to=n.to_address,
             template=n.template,
             subject=n.subject,
-            status=n.status,  # type: ignore[arg-type]
+            status=NotificationStatus(n.status),
             attempts=n.attempts,
             last_error=n.last_error,
             sent_at=n.sent_at,

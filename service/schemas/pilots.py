@@ -1,12 +1,14 @@
 """Pilots: what officers submit, what every action takes, and what callers get back."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from core.models import NotificationStatus
 from service.schemas.common import Body, Description, Id, Name, Patch, Tags, ThemeCode
+from workflows.contracts import CandidateStatus, Decision, Outcome, ReviewDecision, SystemKind
 
 KpiName = Annotated[str, Field(min_length=1, max_length=100)]
 Amount = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
@@ -60,7 +62,7 @@ class CandidatePublic(BaseModel):
     company_name: str
     score: float
     reasons: list[str]
-    status: Literal["invited", "interested", "declined", "expired", "selected", "not_selected"]
+    status: CandidateStatus
     round: int
     message: str
 
@@ -74,7 +76,7 @@ class EvaluationPublic(BaseModel):
     kpi_results: list[MeasurementPublic]
     satisfaction: int
     lessons: str
-    recommendation: Literal["generalize", "extend", "stop"]
+    recommendation: Decision
 
 
 class PilotPublic(BaseModel):
@@ -89,7 +91,7 @@ class PilotPublic(BaseModel):
     duration_days: int
     kpis: list[KpiPublic]
     stage: str
-    outcome: Literal["generalize", "stop"] | None
+    outcome: Outcome | None
     round: int
     candidates: list[CandidatePublic]
     partner_company_id: str | None
@@ -115,7 +117,7 @@ class PilotPage(BaseModel):
 
 
 class ReviewBody(Body):
-    decision: Literal["approve", "request_changes", "reject"]
+    decision: ReviewDecision
     comment: Text = ""
 
 
@@ -149,11 +151,11 @@ class EvaluationBody(Body):
     kpi_results: Measurements = []
     satisfaction: Annotated[int, Field(ge=1, le=5)]
     lessons: Text = ""
-    recommendation: Literal["generalize", "extend", "stop"]
+    recommendation: Decision
 
 
 class DecideBody(Body):
-    decision: Literal["generalize", "extend", "stop"]
+    decision: Decision
     extension_days: Days | None = None
     comment: Text = ""
 
@@ -164,7 +166,7 @@ class PersonActor(BaseModel):
 
 
 class SystemActor(BaseModel):
-    system: Literal["timer", "workflow"]
+    system: SystemKind
 
 
 class EventPublic(BaseModel):
@@ -193,7 +195,7 @@ class NotificationPublic(BaseModel):
     to: str
     template: str
     subject: str
-    status: Literal["queued", "sending", "sent", "failed"]
+    status: NotificationStatus
     attempts: int
     last_error: str | None
     sent_at: datetime | None

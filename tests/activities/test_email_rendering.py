@@ -18,12 +18,15 @@ from activities.email_rendering import (
 )
 from core.settings import PROJECT_ROOT
 from tests.support.sample_pilot import SAMPLE_EXTRAS, sample_pilot_state
-from workflows.contracts import PilotState
+from workflows.contracts import EmailTemplate, PilotState
 
-# The keys the workflow really sends, read from its `_notify("...")` calls.
-SPEC_TEMPLATES = set(
-    re.findall(r'_notify\(\s*"(\w+)"', (PROJECT_ROOT / "workflows" / "pilot.py").read_text())
-)
+# The keys the workflow really sends, read from its `_notify(EmailTemplate.…)` calls.
+SPEC_TEMPLATES = {
+    EmailTemplate[name].value
+    for name in re.findall(
+        r"_notify\(\s*EmailTemplate\.(\w+)", (PROJECT_ROOT / "workflows" / "pilot.py").read_text()
+    )
+}
 
 # Extras whose other values take other branches of the templates.
 VARIANTS = [

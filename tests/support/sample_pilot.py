@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from workflows.contracts import (
     CandidateState,
+    CandidateStatus,
     Evaluation,
     Kpi,
     Measurement,
@@ -68,7 +69,7 @@ def sample_pilot_state(
                 score=0.9,
                 reasons=["tags: iot, energy"],
                 round=1,
-                status="chosen",
+                status=CandidateStatus.SELECTED,
                 message="Nous avons équipé trois communes.",
             )
         ],

@@ -1,0 +1,143 @@
+"""The coded values cross Temporal as the strings they always were, and come back as enums."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from temporalio.api.common.v1 import Payload
+from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
+
+from core.settings import PROJECT_ROOT as ROOT
+from tests.support.histories import HISTORIES_DIR
+from workflows.contracts import (
+    ActivityName,
+    Audience,
+    CandidateStatus,
+    NotificationRequest,
+    Outcome,
+    ReviewRequest,
+    SystemKind,
+    TransitionRecord,
+    WaitingOn,
+    timer_actor,
+)
+
+CONVERTER = DataConverter.default.payload_converter
+HISTORY = HISTORIES_DIR / "full_path_to_generalization.json"
+
+
+def _scheduled_inputs(activity: ActivityName) -> list[Payload]:
+    history = WorkflowHistory.from_json("pilot-full", HISTORY.read_text())
+    return [
+        event.activity_task_scheduled_event_attributes.input.payloads[0]
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+        and event.activity_task_scheduled_event_attributes.activity_type.name == activity
+    ]
+
+
+def _as_recorded(written: object, recorded: object) -> object:
+    """`written` cut to the keys `recorded` has: fields added since it was recorded left out."""
+    if isinstance(written, dict) and isinstance(recorded, dict):
+        return {k: _as_recorded(written.get(k), v) for k, v in recorded.items()}
+    if isinstance(written, list) and isinstance(recorded, list):
+        return [_as_recorded(w, r) for w, r in zip(written, recorded, strict=True)]
+    return written
+
+
+def _same_json(again: Payload, recorded: Payload) -> bool:
+    original = json.loads(recorded.data)
+    return _as_recorded(json.loads(again.data), original) == original
+
+
+def _round_trip(payload: Payload, kind: type[object]) -> tuple[object, Payload]:
+    [value] = CONVERTER.from_payloads([payload], [kind])
+    [again] = CONVERTER.to_payloads([value])
+    return value, again
+
+
+def test_a_recorded_transition_reads_as_enums_and_writes_the_same_json() -> None:
+    payloads = _scheduled_inputs(ActivityName.RECORD_TRANSITION)
+    assert payloads, "the history records transitions"
+    last: TransitionRecord | None = None
+    for payload in payloads:
+        value, again = _round_trip(payload, TransitionRecord)
+        assert _same_json(again, payload)
+        assert isinstance(value, TransitionRecord)
+        last = value
+    assert last is not None
+    state = last.state
+    assert state.outcome is Outcome.GENERALIZE
+    statuses = {c.status for c in state.candidates}
+    assert CandidateStatus.SELECTED in statuses
+    assert all(isinstance(s, CandidateStatus) for s in statuses)
+
+
+def test_a_recorded_notification_reads_its_audiences_as_enums() -> None:
+    payloads = _scheduled_inputs(ActivityName.SEND_NOTIFICATION)
+    assert payloads
+    for payload in payloads:
+        value, again = _round_trip(payload, NotificationRequest)
+        assert _same_json(again, payload)
+        assert isinstance(value, NotificationRequest)
+        assert value.audiences and all(isinstance(a, Audience) for a in value.audiences)
+
+
+def test_members_are_written_as_their_strings() -> None:
+    [payload] = CONVERTER.to_payloads([timer_actor()])
+    assert json.loads(payload.data)["system"] == "timer"
+    assert json.loads(payload.data) == {
+        "role": "system",
+        "user_id": None,
+        "town_id": None,
+        "company_id": None,
+        "system": SystemKind.TIMER.value,
+    }
+    assert WaitingOn.TOWN.value == "town"
+
+
+def test_an_unknown_decision_still_reaches_the_validator() -> None:
+    """Decisions cross as str: an unknown one is refused as invalid, not undecodable."""
+    [payload] = CONVERTER.to_payloads([{"actor": {"role": "admin"}, "decision": "maybe"}])
+    [request] = CONVERTER.from_payloads([payload], [ReviewRequest])
+    assert isinstance(request, ReviewRequest) and request.decision == "maybe"
+
+
+def test_an_unknown_status_is_refused_on_reading() -> None:
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=b'"lost"')
+    with pytest.raises(Exception, match="lost"):
+        CONVERTER.from_payloads([payload], [CandidateStatus])
+
+
+def test_activity_names_are_the_ones_histories_hold() -> None:
+    names = {ActivityName(p) for p in _scheduled_activity_types()}
+    assert names == set(ActivityName)
+    assert {a.value for a in ActivityName} == {
+        "record_transition",
+        "find_candidates",
+        "send_notification",
+    }
+
+
+def _scheduled_activity_types() -> set[str]:
+    history = WorkflowHistory.from_json("pilot-full", HISTORY.read_text())
+    return {
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    }
+
+
+def test_the_workflow_module_imports_no_activity_code() -> None:
+    """Activities are called by name so the workflow's module stays free of I/O libraries."""
+    probe = (
+        "import sys, workflows.pilot\n"
+        "print(sorted(m for m in ('sqlalchemy', 'aiosmtplib', 'jinja2', 'activities')"
+        " if m in sys.modules))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert ran.stdout.strip() == "[]"
