@@ -184,7 +184,7 @@ def _pilot_rows(
                 "company_id": c,
                 "score": 70.0,
                 "reasons": ["follows the theme"],
-                "status": "chosen" if c == partner else "invited",
+                "status": "selected" if c == partner else "invited",
                 "round": 1,
                 "message": "",
             }

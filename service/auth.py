@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuthSession, Company, User, utcnow
@@ -65,7 +65,7 @@ def token_for(session_id: str, settings: Settings) -> str:
     return str(_serializer(settings).dumps(session_id))
 
 
-def _usable_account() -> object:
+def _usable_account() -> ColumnElement[bool]:
     # An active user of no company or of an active company.
     return (User.active.is_(True)) & or_(User.company_id.is_(None), Company.active.is_(True))
 
@@ -97,7 +97,7 @@ async def signed_in(db: AsyncSession, token: str, settings: Settings) -> SignedI
             .join(AuthSession, AuthSession.user_id == User.id)
             .outerjoin(Company, Company.id == User.company_id)
             .where(AuthSession.id == session_id, AuthSession.expires_at > utcnow())
-            .where(_usable_account())  # type: ignore[arg-type]
+            .where(_usable_account())
         )
     ).one_or_none()
     if row is None:
@@ -139,7 +139,7 @@ async def usable_user_by_email(db: AsyncSession, email: str) -> User | None:
         select(User)
         .outerjoin(Company, Company.id == User.company_id)
         .where(User.email == email.strip().lower())
-        .where(_usable_account())  # type: ignore[arg-type]
+        .where(_usable_account())
     )
     return result.scalar_one_or_none()
 
