@@ -30,6 +30,7 @@ from service.schemas.pilots import (
     ReviewBody,
     SelectPartnerBody,
 )
+from workflows.contracts import Decision
 from workflows.stages import Action
 
 MAX_ROWS = 50
@@ -116,7 +117,7 @@ def _evaluation(form: FormData) -> ActionForm:
 def _decide(form: FormData) -> ActionForm:
     decision = optional(form, "decision")
     # The length only counts for an extension; the other decisions ignore the field.
-    days = optional(form, "extension_days") if decision == "extend" else None
+    days = optional(form, "extension_days") if decision == Decision.EXTEND else None
     return ActionForm(_given(decision=decision, extension_days=days, comment=text(form, "comment")))
 
 

@@ -23,6 +23,7 @@ from service.routes import companies as company_routes
 from service.routes import pilots as pilot_routes
 from service.schemas.pilots import PilotPublic
 from service.schemas.reference import CompanyPublic, CompanyUpdate
+from workflows.contracts import CandidateStatus
 from workflows.stages import Stage
 
 router = page_router(prefix="/company")
@@ -35,11 +36,14 @@ PROFILE_FIELDS = ("name", "contact_email", "description", "locale")
 def _group(pilot: PilotPublic) -> str:
     """Where an invitation belongs on the page, by the company's own answer."""
     status = pilot.candidates[0].status if pilot.candidates else ""
-    if status == "selected":
+    if status == CandidateStatus.SELECTED:
         return "trials"
-    if pilot.stage == Stage.MATCHING and status == "invited":
+    if pilot.stage == Stage.MATCHING and status == CandidateStatus.INVITED:
         return "to_answer"
-    if pilot.stage == Stage.MATCHING and status in ("interested", "declined"):
+    if pilot.stage == Stage.MATCHING and status in (
+        CandidateStatus.INTERESTED,
+        CandidateStatus.DECLINED,
+    ):
         return "answered"
     return "past"
 

@@ -14,6 +14,7 @@ from service.pages.timeline import describe
 from service.pilots import pilot_state, to_public, viewer_of, visible_pilot
 from service.routes import pilot_history
 from service.schemas.pilots import PersonActor
+from workflows.contracts import CandidateStatus
 from workflows.stages import Action, Role
 
 
@@ -74,7 +75,7 @@ async def pilot_context(
         "evaluation": view.state.evaluation,
         "timeline": describe(events, companies, users),
         "actions": [a for a in ACTION_ORDER if a in pilot.allowed_actions],
-        "interested": [c for c in pilot.candidates if c.status == "interested"],
+        "interested": [c for c in pilot.candidates if c.status == CandidateStatus.INTERESTED],
         "own_candidate": pilot.candidates[0] if is_company and pilot.candidates else None,
         "failed": failed or FailedForm(""),
         "now": datetime.now(UTC),

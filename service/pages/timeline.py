@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from service.schemas.pilots import EventPublic, PersonActor, SystemActor
+from workflows.contracts import SystemKind
 
 Format = Literal["text", "number", "datetime", "decision", "yes_no", "list", "measurements"]
 
@@ -72,7 +73,7 @@ def describe(
 def _actor(event: EventPublic, users: dict[str, str]) -> str:
     actor = event.actor
     if isinstance(actor, SystemActor):
-        return "Automatic, on a deadline" if actor.system == "timer" else "pilotflow"
+        return "Automatic, on a deadline" if actor.system == SystemKind.TIMER else "pilotflow"
     if actor.user_id is None:
         # Another town reads who acted by role only (core.disclosure): no name, no address.
         return "" if actor.role else "pilotflow"
