@@ -41,6 +41,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from cli.seed import is_seeded, mark_seeded
 from core.settings import Settings
 
 ARCHIVE_FORMAT = "pilotflow-backup"
@@ -71,6 +72,8 @@ class Manifest:
     created_at: str
     alembic_revision: str | None
     files: list[ArchivedFile]
+    # The demo region was seeded there: `pilotflow dev` must not seed it again once restored.
+    demo_seeded: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -89,6 +92,7 @@ class Manifest:
                 created_at=raw["created_at"],
                 alembic_revision=raw["alembic_revision"],
                 files=files,
+                demo_seeded=bool(raw.get("demo_seeded", False)),
             )
         except (ValueError, KeyError, TypeError) as error:
             raise Refused(f"the manifest is unreadable: {error}") from None
@@ -222,7 +226,9 @@ def checked(workdir: Path, name: str) -> ArchivedFile:
     return ArchivedFile(name, copy.stat().st_size, sha256_of(copy))
 
 
-def write_archive(workdir: Path, archive: Path, files: list[ArchivedFile]) -> Manifest:
+def write_archive(
+    workdir: Path, archive: Path, files: list[ArchivedFile], *, demo_seeded: bool
+) -> Manifest:
     """A .tar.gz of the manifest and the copies in `workdir`; never overwrites `archive`."""
     manifest = Manifest(
         format=ARCHIVE_FORMAT,
@@ -231,6 +237,7 @@ def write_archive(workdir: Path, archive: Path, files: list[ArchivedFile]) -> Ma
         created_at=datetime.now(UTC).isoformat(),
         alembic_revision=alembic_revision(workdir / READ_MODEL_NAME),
         files=files,
+        demo_seeded=demo_seeded,
     )
     (workdir / MANIFEST_NAME).write_text(manifest.to_json())
     partial = workdir / "archive.tar.gz"  # `workdir` is beside `archive`: one file system
@@ -251,7 +258,8 @@ def backup(settings: Settings, archive: Path) -> Manifest:
     if not archive.parent.is_dir():
         raise Refused(f"no directory {archive.parent} to write the archive in")
     with tempfile.TemporaryDirectory(prefix=".pilotflow-backup-", dir=archive.parent) as work:
-        return write_archive(Path(work), archive, snapshot(settings, Path(work)))
+        files = snapshot(settings, Path(work))
+        return write_archive(Path(work), archive, files, demo_seeded=is_seeded(settings))
 
 
 # ---- restore ------------------------------------------------------------------------------
@@ -314,6 +322,8 @@ def restore(settings: Settings, archive: Path) -> Manifest:
         for name, path in database_files(settings):
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(staging / name, path)
+    if manifest.demo_seeded:
+        mark_seeded(settings)
     return manifest
 
 

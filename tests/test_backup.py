@@ -210,6 +210,8 @@ async def test_a_live_backup_restores_pilots_that_run_on_to_their_end(tmp_path: 
     second = stack_env(tmp_path / "second")  # other ports, another data dir
     restored = run_pilotflow("restore", str(archive), env=second)
     assert restored.returncode == 0, restored.stderr
+    # A demo region it was: `pilotflow dev` there shows its accounts and does not seed again.
+    assert (tmp_path / "second" / "demo-seeded").is_file()
     async with running_stack(second, tmp_path / "second") as settings:
         d = await demo_of(settings)
         ends = {pilot_id: await drive_to_closed(d, pilot_id) for pilot_id in pilots}
@@ -252,7 +254,8 @@ async def test_a_transition_caught_between_the_two_copies_is_recorded_after_the_
             await until_recording_in_flight(d.client, pilot_id)
             copy_online(settings.data_dir / "temporal.db", work / "temporal.db")
         assert (await review).stage == "matching"
-        write_archive(work, archive, [checked(work, n) for n in ("pilotflow.db", "temporal.db")])
+        copies = [checked(work, n) for n in ("pilotflow.db", "temporal.db")]
+        write_archive(work, archive, copies, demo_seeded=False)
     pilots, _ = read_model(archived_read_model(archive, tmp_path / "archived"))
     assert pilots[pilot_id] == ("submitted", 1)
 
