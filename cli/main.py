@@ -69,7 +69,13 @@ def cmd_api(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_smtp_sink(settings: Settings, args: argparse.Namespace) -> None:
-    from cli.smtp_sink import run_sink
+    try:
+        from cli.smtp_sink import run_sink
+    except ModuleNotFoundError as missing:  # aiosmtpd is a development dependency
+        raise SystemExit(
+            f"pilotflow smtp-sink: {missing.name} is not installed; the sink is for development"
+            " (`make install` brings it), production sends to PILOTFLOW_SMTP_HOST"
+        ) from None
 
     signal.signal(signal.SIGTERM, _interrupt)  # stop like on Ctrl-C
     run_sink("127.0.0.1", settings.smtp_port, settings.data_dir / "mailbox")

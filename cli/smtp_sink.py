@@ -1,26 +1,20 @@
-"""A local SMTP server that keeps every message it receives, for the embedded setup and tests."""
+"""A local SMTP server that keeps every message it receives, for the embedded setup and tests.
+
+It writes the mailbox that `core.mailbox` reads (the admin's mailbox page).
+"""
 
 import asyncio
 import itertools
 import os
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-_PARSER = BytesParser(policy=policy.default)
-
-
-def parse_message(raw: bytes) -> EmailMessage:
-    message = _PARSER.parsebytes(raw)
-    assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage
-    return message
+from core.mailbox import STAMP_FORMAT, parse_message
 
 
 class _MailboxHandler:
@@ -42,7 +36,7 @@ class _MailboxHandler:
 
     def _store(self, raw: bytes) -> None:
         assert self.mailbox_dir is not None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime(STAMP_FORMAT)
         name = f"{stamp}-{next(self._counter):06d}.eml"
         # Write then rename, so a reader never sees half a message.
         partial = self.mailbox_dir / f".{name}.part"
@@ -98,42 +92,3 @@ def run_sink(host: str, port: int, mailbox_dir: Path) -> None:
         pass
     finally:
         sink.stop()
-
-
-@dataclass
-class MailboxEntry:
-    """One stored message: its file, when it arrived and the parsed message."""
-
-    path: Path
-    received_at: datetime
-    message: EmailMessage
-
-    @property
-    def text(self) -> str:
-        part = self.message.get_body(preferencelist=("plain",))
-        return str(part.get_content()) if part is not None else ""
-
-    @property
-    def html(self) -> str:
-        part = self.message.get_body(preferencelist=("html",))
-        return str(part.get_content()) if part is not None else ""
-
-
-def read_mailbox(mailbox_dir: Path, *, limit: int | None = None) -> list[MailboxEntry]:
-    """The stored messages, newest first."""
-    if not mailbox_dir.is_dir():
-        return []
-    # The names start with a UTC timestamp, so name order is arrival order.
-    paths = sorted(mailbox_dir.glob("*.eml"), reverse=True)[:limit]
-    entries = []
-    for path in paths:
-        message = parse_message(path.read_bytes())
-        entries.append(MailboxEntry(path, _received_at(path), message))
-    return entries
-
-
-def _received_at(path: Path) -> datetime:
-    try:
-        return datetime.strptime(path.name.split("-")[0], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
-    except ValueError:  # a file dropped in by hand
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC)

@@ -9,7 +9,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-from cli.smtp_sink import read_mailbox
+from core.mailbox import read_mailbox
 from core.pilot_repository import PilotRepository
 from core.settings import Settings
 from service.deps import (

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiosmtplib
 
-from cli.smtp_sink import read_mailbox
+from core.mailbox import read_mailbox
 from tests.support.smtp import free_port, running_sink
 
 

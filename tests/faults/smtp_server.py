@@ -17,7 +17,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-from cli.smtp_sink import parse_message
+from core.mailbox import parse_message
 from tests.support.smtp import free_port
 
 

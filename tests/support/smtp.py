@@ -10,7 +10,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from cli.smtp_sink import SmtpSink, parse_message
+from cli.smtp_sink import SmtpSink
+from core.mailbox import parse_message
 
 
 def free_port() -> int:
