@@ -15,6 +15,7 @@ from workflows.contracts import (
     ActivityName,
     Audience,
     CandidateStatus,
+    EventKind,
     NotificationRequest,
     Outcome,
     ReviewRequest,
@@ -67,12 +68,19 @@ def test_a_recorded_transition_reads_as_enums_and_writes_the_same_json() -> None
         assert _same_json(again, payload)
         assert isinstance(value, TransitionRecord)
         last = value
+        assert isinstance(value.kind, EventKind)
     assert last is not None
     state = last.state
     assert state.outcome is Outcome.GENERALIZE
     statuses = {c.status for c in state.candidates}
     assert CandidateStatus.SELECTED in statuses
     assert all(isinstance(s, CandidateStatus) for s in statuses)
+
+
+def test_every_kind_the_history_records_is_an_event_kind() -> None:
+    kinds = {json.loads(p.data)["kind"] for p in _scheduled_inputs(ActivityName.RECORD_TRANSITION)}
+    assert {"submitted", "reviewed", "decided", "generalization_offered"} <= kinds
+    assert all(EventKind(kind).value == kind for kind in kinds)
 
 
 def test_a_recorded_notification_reads_its_audiences_as_enums() -> None:
