@@ -113,6 +113,13 @@ class EventKind(StrEnum):
     UNMATCHED = "unmatched"
 
 
+class ReportingParty(StrEnum):
+    """Whom a progress report counts against: each has its own allowance per check-in."""
+
+    TOWN = "town"
+    PARTNER = "partner"
+
+
 class ActivityName(StrEnum):
     """The pilot's activities, registered and called by these names (histories replay by name).
 
@@ -281,9 +288,9 @@ class PilotState:
     parent_id: str | None = None
     seq: int = 0
     bounds: ActionBounds | None = None  # None on pilots started before the bounds existed
-    # Progress reports in the current check-in window, by party ("town" or "partner").
+    # Progress reports in the current check-in window, by party.
     progress_window: int = 0
-    progress_reports: dict[str, int] = field(default_factory=dict)
+    progress_reports: dict[ReportingParty, int] = field(default_factory=dict)
     receipts: list[Receipt] = field(default_factory=list)  # the latest few only
 
     def candidate(self, company_id: str | None) -> CandidateState | None:
