@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from workflows.contracts import Audience, EmailTemplate, Outcome, PilotState
+from workflows.contracts import Audience, EmailTemplate, EventKind, Outcome, PilotState
 from workflows.stages import RESPONDABLE, Role, Stage
 
 
@@ -165,25 +165,27 @@ class EventRule:
 COMPANY_LIST_KEYS = ("company_ids", "expired")
 
 _ENDED = EventRule(EVERYONE, {"reason": TRIAL, "stage": EVERYONE})
-EVENT_RULES: dict[str, EventRule] = {
-    "submitted": EventRule(EVERYONE, {"title": EVERYONE}),
-    "amended": EventRule(EVERYONE, {"title": EVERYONE}),
-    "review_reminder": EventRule(TOWN_SIDE, {"reminder": TOWN_SIDE}),
-    "reviewed": EventRule(EVERYONE, {"decision": EVERYONE, "comment": TOWN_SIDE}),
-    "companies_invited": EventRule(MATCHING, {"round": EVERYONE, "company_ids": COMPANIES}),
-    "invitation_reminder": EventRule(MATCHING, {"company_ids": COMPANIES}),
-    "responses_closed": EventRule(MATCHING, {"round": EVERYONE, "expired": COMPANIES}),
-    "answered": EventRule(
+EVENT_RULES: dict[EventKind, EventRule] = {
+    EventKind.SUBMITTED: EventRule(EVERYONE, {"title": EVERYONE}),
+    EventKind.AMENDED: EventRule(EVERYONE, {"title": EVERYONE}),
+    EventKind.REVIEW_REMINDER: EventRule(TOWN_SIDE, {"reminder": TOWN_SIDE}),
+    EventKind.REVIEWED: EventRule(EVERYONE, {"decision": EVERYONE, "comment": TOWN_SIDE}),
+    EventKind.COMPANIES_INVITED: EventRule(MATCHING, {"round": EVERYONE, "company_ids": COMPANIES}),
+    EventKind.INVITATION_REMINDER: EventRule(MATCHING, {"company_ids": COMPANIES}),
+    EventKind.RESPONSES_CLOSED: EventRule(MATCHING, {"round": EVERYONE, "expired": COMPANIES}),
+    EventKind.ANSWERED: EventRule(
         TOWN_SIDE | COMPANIES,
         {"company_id": COMPANIES, "interested": COMPANIES, "message": COMPANIES},
         own_company_only=True,
     ),
-    "partner_selected": EventRule(EVERYONE, {"company_id": PUBLISHED, "trial_start": PUBLISHED}),
-    "trial_started": EventRule(EVERYONE),
-    "progress_reported": EventRule(TRIAL, {"measurements": TRIAL, "note": TRIAL}),
-    "checkin_requested": EventRule(TRIAL, {"checkin": TRIAL}),
-    "trial_ended": EventRule(EVERYONE, {"reason": TRIAL}),
-    "evaluation_submitted": EventRule(
+    EventKind.PARTNER_SELECTED: EventRule(
+        EVERYONE, {"company_id": PUBLISHED, "trial_start": PUBLISHED}
+    ),
+    EventKind.TRIAL_STARTED: EventRule(EVERYONE),
+    EventKind.PROGRESS_REPORTED: EventRule(TRIAL, {"measurements": TRIAL, "note": TRIAL}),
+    EventKind.CHECKIN_REQUESTED: EventRule(TRIAL, {"checkin": TRIAL}),
+    EventKind.TRIAL_ENDED: EventRule(EVERYONE, {"reason": TRIAL}),
+    EventKind.EVALUATION_SUBMITTED: EventRule(
         PUBLISHED,
         {
             "kpi_results": PUBLISHED,
@@ -192,17 +194,20 @@ EVENT_RULES: dict[str, EventRule] = {
             "recommendation": PUBLISHED,
         },
     ),
-    "evaluation_reminder": EventRule(TRIAL, {"reminder": TRIAL}),
-    "decided": EventRule(
+    EventKind.EVALUATION_REMINDER: EventRule(TRIAL, {"reminder": TRIAL}),
+    EventKind.DECIDED: EventRule(
         EVERYONE,
         {"decision": PUBLISHED, "extension_days": PUBLISHED, "comment": TOWN_SIDE},
     ),
-    "withdrawn": _ENDED,
-    "cancelled": _ENDED,
-    "unmatched": _ENDED,
-    "generalization_offered": EventRule(EVERYONE),
+    EventKind.WITHDRAWN: _ENDED,
+    EventKind.CANCELLED: _ENDED,
+    EventKind.UNMATCHED: _ENDED,
+    EventKind.GENERALIZATION_OFFERED: EventRule(EVERYONE),
 }
-# A kind no rule names yet: the town's side only, until someone decides.
+if missing := [str(kind) for kind in EventKind if kind not in EVENT_RULES]:
+    # A new kind needs someone to decide who reads it: fail at import, not in a history.
+    raise ValueError(f"no disclosure rule for EventKind {', '.join(missing)}")
+# A kind no rule names (a string in the read model that is no EventKind): the town's side only.
 PRIVATE = EventRule(TOWN_SIDE)
 
 
@@ -221,12 +226,20 @@ def view_event(
     company_id: str | None = None,
 ) -> EventView | None:
     """The event as `relation` may read it, or None if it may not read it at all."""
-    rule = EVENT_RULES.get(kind, PRIVATE)
+    rule = _rule(kind)
     if relation not in rule.readers:
         return None
     if rule.own_company_only and relation in COMPANIES and data.get("company_id") != company_id:
         return None
     return EventView(_filter(rule, data, relation, company_id), _actor(actor, relation))
+
+
+def _rule(kind: str) -> EventRule:
+    """The rule of a kind as the read model holds it: a string, maybe of no EventKind."""
+    try:
+        return EVENT_RULES[EventKind(kind)]
+    except ValueError:
+        return PRIVATE
 
 
 def _filter(
@@ -255,14 +268,14 @@ def _actor(actor: Mapping[str, Any], relation: Relation) -> dict[str, Any]:
 # Each template's `extra` reports an event: it is read as that event's data is.
 EMAIL_EXTRA_RULES: dict[str, EventRule] = {
     EmailTemplate.PILOT_SUBMITTED: EventRule(EVERYONE, {"resubmitted": EVERYONE}),
-    EmailTemplate.REVIEW_OUTCOME: EVENT_RULES["reviewed"],
-    EmailTemplate.REVIEW_REMINDER: EVENT_RULES["review_reminder"],
-    EmailTemplate.INVITATION: EVENT_RULES["companies_invited"],
+    EmailTemplate.REVIEW_OUTCOME: EVENT_RULES[EventKind.REVIEWED],
+    EmailTemplate.REVIEW_REMINDER: EVENT_RULES[EventKind.REVIEW_REMINDER],
+    EmailTemplate.INVITATION: EVENT_RULES[EventKind.COMPANIES_INVITED],
     EmailTemplate.ANSWER_RECEIVED: PRIVATE,  # a company's answer, to its town only
-    EmailTemplate.CHECKIN_REQUEST: EVENT_RULES["checkin_requested"],
-    EmailTemplate.TRIAL_ENDED: EVENT_RULES["trial_ended"],
-    EmailTemplate.EVALUATION_REMINDER: EVENT_RULES["evaluation_reminder"],
-    EmailTemplate.DECISION: EVENT_RULES["decided"],
+    EmailTemplate.CHECKIN_REQUEST: EVENT_RULES[EventKind.CHECKIN_REQUESTED],
+    EmailTemplate.TRIAL_ENDED: EVENT_RULES[EventKind.TRIAL_ENDED],
+    EmailTemplate.EVALUATION_REMINDER: EVENT_RULES[EventKind.EVALUATION_REMINDER],
+    EmailTemplate.DECISION: EVENT_RULES[EventKind.DECIDED],
     EmailTemplate.PILOT_ENDED: _ENDED,
 }
 

@@ -87,6 +87,39 @@ class EmailTemplate(StrEnum):
     GENERALIZATION_OFFER = "generalization_offer"
 
 
+class EventKind(StrEnum):
+    """What an audit entry records: the kind of each transition in a pilot's history."""
+
+    SUBMITTED = "submitted"
+    AMENDED = "amended"
+    REVIEWED = "reviewed"
+    REVIEW_REMINDER = "review_reminder"
+    COMPANIES_INVITED = "companies_invited"
+    INVITATION_REMINDER = "invitation_reminder"
+    RESPONSES_CLOSED = "responses_closed"
+    ANSWERED = "answered"
+    PARTNER_SELECTED = "partner_selected"
+    TRIAL_STARTED = "trial_started"
+    CHECKIN_REQUESTED = "checkin_requested"
+    PROGRESS_REPORTED = "progress_reported"
+    TRIAL_ENDED = "trial_ended"
+    EVALUATION_REMINDER = "evaluation_reminder"
+    EVALUATION_SUBMITTED = "evaluation_submitted"
+    DECIDED = "decided"
+    GENERALIZATION_OFFERED = "generalization_offered"
+    # The pilot ended early: each kind is the name of the end stage it records.
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    UNMATCHED = "unmatched"
+
+
+class ReportingParty(StrEnum):
+    """Whom a progress report counts against: each has its own allowance per check-in."""
+
+    TOWN = "town"
+    PARTNER = "partner"
+
+
 class ActivityName(StrEnum):
     """The pilot's activities, registered and called by these names (histories replay by name).
 
@@ -255,9 +288,9 @@ class PilotState:
     parent_id: str | None = None
     seq: int = 0
     bounds: ActionBounds | None = None  # None on pilots started before the bounds existed
-    # Progress reports in the current check-in window, by party ("town" or "partner").
+    # Progress reports in the current check-in window, by party.
     progress_window: int = 0
-    progress_reports: dict[str, int] = field(default_factory=dict)
+    progress_reports: dict[ReportingParty, int] = field(default_factory=dict)
     receipts: list[Receipt] = field(default_factory=list)  # the latest few only
 
     def candidate(self, company_id: str | None) -> CandidateState | None:
@@ -362,7 +395,7 @@ class TransitionRecord:
 
     seq: int
     at: datetime
-    kind: str
+    kind: EventKind
     actor: dict[str, Any]
     data: dict[str, Any]
     state: PilotState

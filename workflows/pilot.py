@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         EmailTemplate,
         EvaluationRequest,
+        EventKind,
         MatchingRequest,
         MatchingResult,
         NotificationRequest,
@@ -74,6 +75,12 @@ EMAIL_RETRY = RetryPolicy(
     non_retryable_error_types=["TemplateNotFound", "UndefinedError"],
 )
 ANSWERABLE = frozenset({CandidateStatus.INVITED, CandidateStatus.INTERESTED})
+# The audit entry of each stage a pilot can end in early (`_end`).
+ENDED_EVENT = {
+    Stage.WITHDRAWN: EventKind.WITHDRAWN,
+    Stage.CANCELLED: EventKind.CANCELLED,
+    Stage.UNMATCHED: EventKind.UNMATCHED,
+}
 RECEIPTS_KEPT = 10
 # Patch ids: behaviour that changed the commands a running pilot's history holds.
 PATCH_ANSWER_BOUNDS = "bounded-answers"
@@ -115,7 +122,7 @@ class PilotWorkflow:
         # Sequence number 1 is the submission's even if an update is handled before `run`.
         self._set_deadline(input.rules.review_reminder_days, WaitingOn.ADMIN)
         self._submission = self._next_record(
-            "submitted", input.submitted_by, {"title": input.proposal.title}
+            EventKind.SUBMITTED, input.submitted_by, {"title": input.proposal.title}
         )
 
     # ---- the lifecycle -------------------------------------------------------------
@@ -141,7 +148,7 @@ class PilotWorkflow:
             await self._continue_as_new_if_long()
             await phases[Stage(self._state.stage)]()
         if self._state.outcome == Outcome.GENERALIZE:
-            seq = await self._record("generalization_offered", workflow_actor())
+            seq = await self._record(EventKind.GENERALIZATION_OFFERED, workflow_actor())
             self._notify(EmailTemplate.GENERALIZATION_OFFER, seq, [Audience.OTHER_TOWNS])
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._emails)
@@ -151,7 +158,9 @@ class PilotWorkflow:
         for reminder in range(1, self._rules.review_reminders + 1):
             if await self._stage_leaves(Stage.SUBMITTED, self._rules.review_reminder_days):
                 return
-            seq = await self._record("review_reminder", timer_actor(), {"reminder": reminder})
+            seq = await self._record(
+                EventKind.REVIEW_REMINDER, timer_actor(), {"reminder": reminder}
+            )
             self._notify(
                 EmailTemplate.REVIEW_REMINDER, seq, [Audience.ADMINS], extra={"reminder": reminder}
             )
@@ -203,7 +212,7 @@ class PilotWorkflow:
         invited = [c.company_id for c in result.candidates]
         self._set_deadline(self._rules.response_days, WaitingOn.COMPANIES)
         data = {"round": self._state.round, "company_ids": invited}
-        seq = await self._record("companies_invited", workflow_actor(), data)
+        seq = await self._record(EventKind.COMPANIES_INVITED, workflow_actor(), data)
         if invited:
             self._notify(EmailTemplate.INVITATION, seq, [Audience.COMPANIES], company_ids=invited)
         return invited
@@ -216,7 +225,9 @@ class PilotWorkflow:
             return True
         silent = [c for c in invited if self._status(c) == CandidateStatus.INVITED]
         if silent:
-            seq = await self._record("invitation_reminder", timer_actor(), {"company_ids": silent})
+            seq = await self._record(
+                EventKind.INVITATION_REMINDER, timer_actor(), {"company_ids": silent}
+            )
             self._notify(
                 EmailTemplate.INVITATION_REMINDER, seq, [Audience.COMPANIES], company_ids=silent
             )
@@ -228,7 +239,7 @@ class PilotWorkflow:
         if self._interested():
             self._state.deadline, self._state.waiting_on = None, WaitingOn.TOWN
         data = {"round": self._state.round, "expired": [c.company_id for c in expired]}
-        await self._record("responses_closed", timer_actor(), data)
+        await self._record(EventKind.RESPONSES_CLOSED, timer_actor(), data)
         return False
 
     async def _await_trial_start(self) -> None:
@@ -251,11 +262,11 @@ class PilotWorkflow:
             if await self._stage_leaves(Stage.TRIAL_RUNNING, seconds=wait):
                 return
             if workflow.now() >= self._state.trial_end:
-                await self._enter_evaluation("trial_ended", timer_actor(), {})
+                await self._enter_evaluation(EventKind.TRIAL_ENDED, timer_actor(), {})
                 return
             self._state.checkins += 1
             seq = await self._record(
-                "checkin_requested", timer_actor(), {"checkin": self._state.checkins}
+                EventKind.CHECKIN_REQUESTED, timer_actor(), {"checkin": self._state.checkins}
             )
             self._notify(
                 EmailTemplate.CHECKIN_REQUEST,
@@ -270,7 +281,9 @@ class PilotWorkflow:
             if await self._evaluation_or_stage_change(self._rules.evaluation_reminder_days):
                 break
             self._set_deadline(self._rules.evaluation_reminder_days, WaitingOn.TOWN)
-            seq = await self._record("evaluation_reminder", timer_actor(), {"reminder": reminder})
+            seq = await self._record(
+                EventKind.EVALUATION_REMINDER, timer_actor(), {"reminder": reminder}
+            )
             self._notify(
                 EmailTemplate.EVALUATION_REMINDER,
                 seq,
@@ -293,7 +306,7 @@ class PilotWorkflow:
         if target == Stage.CHANGES_REQUESTED:
             self._state.waiting_on = WaitingOn.TOWN
         data = {"decision": request.decision, "comment": request.comment}
-        seq = await self._record("reviewed", request.actor, data, target)
+        seq = await self._record(EventKind.REVIEWED, request.actor, data, target)
         self._notify(EmailTemplate.REVIEW_OUTCOME, seq, [Audience.TOWN], extra=data)
         return self._result()
 
@@ -312,7 +325,7 @@ class PilotWorkflow:
             )
         self._set_deadline(self._rules.review_reminder_days, WaitingOn.ADMIN)
         seq = await self._record(
-            "amended", request.actor, {"title": request.proposal.title}, Stage.SUBMITTED
+            EventKind.AMENDED, request.actor, {"title": request.proposal.title}, Stage.SUBMITTED
         )
         self._notify(
             EmailTemplate.PILOT_SUBMITTED,
@@ -346,7 +359,7 @@ class PilotWorkflow:
             "interested": request.interested,
             "message": request.message,
         }
-        seq = await self._record("answered", request.actor, data)
+        seq = await self._record(EventKind.ANSWERED, request.actor, data)
         over_cap = candidate.answers > self._rules.answer_emails_per_company
         # Whatever a company does, the town hears of its answers a bounded number of times.
         if not (over_cap and workflow.patched(PATCH_ANSWER_BOUNDS)):
@@ -383,7 +396,7 @@ class PilotWorkflow:
             "company_id": request.company_id,
             "trial_start": self._state.trial_start.isoformat(),
         }
-        seq = await self._record("partner_selected", request.actor, data, target)
+        seq = await self._record(EventKind.PARTNER_SELECTED, request.actor, data, target)
         self._notify(
             EmailTemplate.PARTNER_CHOSEN,
             seq,
@@ -419,7 +432,7 @@ class PilotWorkflow:
         # Counted before the first await, so the next Update's validator already sees it.
         party = reporter(request.actor)
         self._state.progress_reports[party] = self._state.progress_reports.get(party, 0) + 1
-        await self._record("progress_reported", request.actor, data)
+        await self._record(EventKind.PROGRESS_REPORTED, request.actor, data)
         return self._result()
 
     @report_progress.validator
@@ -429,7 +442,9 @@ class PilotWorkflow:
 
     @workflow.update
     async def end_trial(self, request: ReasonRequest) -> ActionResult:
-        await self._enter_evaluation("trial_ended", request.actor, {"reason": request.reason})
+        await self._enter_evaluation(
+            EventKind.TRIAL_ENDED, request.actor, {"reason": request.reason}
+        )
         return self._result()
 
     @end_trial.validator
@@ -447,7 +462,7 @@ class PilotWorkflow:
             "lessons": evaluation.lessons,
             "recommendation": evaluation.recommendation,
         }
-        await self._record("evaluation_submitted", request.actor, data)
+        await self._record(EventKind.EVALUATION_SUBMITTED, request.actor, data)
         return self._result()
 
     @submit_evaluation.validator
@@ -471,10 +486,10 @@ class PilotWorkflow:
             self._state.deadline = self._state.trial_end
             self._state.evaluation = None
             data["extension_days"] = days
-            seq = await self._record("decided", request.actor, data, Stage.TRIAL_RUNNING)
+            seq = await self._record(EventKind.DECIDED, request.actor, data, Stage.TRIAL_RUNNING)
         else:
             self._state.outcome = Outcome(request.decision)
-            seq = await self._record("decided", request.actor, data, Stage.CLOSED)
+            seq = await self._record(EventKind.DECIDED, request.actor, data, Stage.CLOSED)
         self._notify(
             EmailTemplate.DECISION,
             seq,
@@ -518,7 +533,7 @@ class PilotWorkflow:
 
     async def _start_trial(self, actor: Actor) -> None:
         self._begin_trial_clock()
-        seq = await self._record("trial_started", actor, {}, Stage.TRIAL_RUNNING)
+        seq = await self._record(EventKind.TRIAL_STARTED, actor, {}, Stage.TRIAL_RUNNING)
         self._notify(
             EmailTemplate.TRIAL_STARTED,
             seq,
@@ -532,7 +547,7 @@ class PilotWorkflow:
         self._state.trial_end = now + self._days(self._state.proposal.duration_days)
         self._state.deadline, self._state.waiting_on = self._state.trial_end, None
 
-    async def _enter_evaluation(self, kind: str, actor: Actor, data: dict[str, Any]) -> None:
+    async def _enter_evaluation(self, kind: EventKind, actor: Actor, data: dict[str, Any]) -> None:
         if self._state.stage == Stage.TRIAL_SCHEDULED or self._state.trial_start is None:
             self._state.trial_start = workflow.now()
         self._state.trial_end = workflow.now()
@@ -558,7 +573,7 @@ class PilotWorkflow:
         for candidate in self._state.candidates:
             if candidate.status in ANSWERABLE:
                 candidate.status = CandidateStatus.EXPIRED
-        seq = await self._record(stage.value, actor, {"reason": reason}, stage)
+        seq = await self._record(ENDED_EVENT[stage], actor, {"reason": reason}, stage)
         self._notify(
             EmailTemplate.PILOT_ENDED,
             seq,
@@ -569,7 +584,7 @@ class PilotWorkflow:
 
     async def _record(
         self,
-        kind: str,
+        kind: EventKind,
         actor: Actor,
         data: dict[str, Any] | None = None,
         stage: Stage | None = None,
@@ -584,7 +599,7 @@ class PilotWorkflow:
         return record.seq
 
     def _next_record(
-        self, kind: str, actor: Actor, data: dict[str, Any] | None = None
+        self, kind: EventKind, actor: Actor, data: dict[str, Any] | None = None
     ) -> TransitionRecord:
         self._state.seq += 1
         self._state.updated_at = workflow.now()

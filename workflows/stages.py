@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from workflows.contracts import Actor, CandidateStatus, Outcome, PilotState
+from workflows.contracts import Actor, CandidateStatus, Outcome, PilotState, ReportingParty
 
 
 class Stage(StrEnum):
@@ -213,9 +213,9 @@ def progress_window(state: PilotState, now: datetime) -> int:
     return math.floor(elapsed / state.bounds.progress_window_seconds)
 
 
-def reporter(actor: Actor) -> str:
+def reporter(actor: Actor) -> ReportingParty:
     """The party a progress report counts against: the town or the partner."""
-    return "town" if actor.role == Role.TOWN_OFFICER else "partner"
+    return ReportingParty.TOWN if actor.role == Role.TOWN_OFFICER else ReportingParty.PARTNER
 
 
 def is_repeat_answer(state: PilotState, actor: Actor, interested: bool, message: str) -> bool:

@@ -11,7 +11,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from core.models import NotificationStatus
-from workflows.contracts import CandidateStatus, Decision, ReviewDecision, WaitingOn
+from workflows.contracts import CandidateStatus, Decision, EventKind, ReviewDecision, WaitingOn
 from workflows.stages import Role, Stage
 
 Code = TypeVar("Code", bound=StrEnum)
@@ -75,29 +75,31 @@ DECISION = _every(
     Decision,
     {Decision.GENERALIZE: "Generalize", Decision.EXTEND: "Extend the trial", Decision.STOP: "Stop"},
 )
-EVENT = {
-    "submitted": "Pilot submitted",
-    "amended": "Proposal amended and resubmitted",
-    "reviewed": "Proposal reviewed",
-    "review_reminder": "Review reminder sent to the programme team",
-    "companies_invited": "Companies invited",
-    "invitation_reminder": "Invitation reminder sent",
-    "responses_closed": "Response deadline passed",
-    "answered": "Company answered",
-    "partner_selected": "Partner chosen",
-    "trial_started": "Trial started",
-    "checkin_requested": "Progress report requested",
-    "progress_reported": "Progress reported",
-    "trial_ended": "Trial ended",
-    "evaluation_reminder": "Evaluation reminder sent",
-    "evaluation_submitted": "Evaluation submitted",
-    "decided": "Decision taken",
-    "generalization_offered": "Offered to the other towns",
-    "withdrawn": "Pilot withdrawn",
-    "cancelled": "Pilot cancelled",
-    "rejected": "Pilot rejected",
-    "unmatched": "No partner found",
-}
+EVENT = _every(
+    EventKind,
+    {
+        EventKind.SUBMITTED: "Pilot submitted",
+        EventKind.AMENDED: "Proposal amended and resubmitted",
+        EventKind.REVIEWED: "Proposal reviewed",
+        EventKind.REVIEW_REMINDER: "Review reminder sent to the programme team",
+        EventKind.COMPANIES_INVITED: "Companies invited",
+        EventKind.INVITATION_REMINDER: "Invitation reminder sent",
+        EventKind.RESPONSES_CLOSED: "Response deadline passed",
+        EventKind.ANSWERED: "Company answered",
+        EventKind.PARTNER_SELECTED: "Partner chosen",
+        EventKind.TRIAL_STARTED: "Trial started",
+        EventKind.CHECKIN_REQUESTED: "Progress report requested",
+        EventKind.PROGRESS_REPORTED: "Progress reported",
+        EventKind.TRIAL_ENDED: "Trial ended",
+        EventKind.EVALUATION_REMINDER: "Evaluation reminder sent",
+        EventKind.EVALUATION_SUBMITTED: "Evaluation submitted",
+        EventKind.DECIDED: "Decision taken",
+        EventKind.GENERALIZATION_OFFERED: "Offered to the other towns",
+        EventKind.WITHDRAWN: "Pilot withdrawn",
+        EventKind.CANCELLED: "Pilot cancelled",
+        EventKind.UNMATCHED: "No partner found",
+    },
+)
 EMAIL_STATUS = _every(
     NotificationStatus,
     {

@@ -21,7 +21,7 @@ from core.disclosure import (
 )
 from core.settings import PROJECT_ROOT
 from tests.support.sample_pilot import PARTNER_ID, SAMPLE_EXTRAS, sample_pilot_state
-from workflows.contracts import CandidateState, PilotState
+from workflows.contracts import CandidateState, EventKind, PilotState
 
 TOWN = "t1"
 DECLINED = "d0000000000000000000000000000002"
@@ -294,10 +294,10 @@ EXPECTED_EVENTS: dict[Relation, list[dict[str, Any] | None]] = {
 
 def test_every_kind_the_workflow_records_has_a_rule_and_a_case_here() -> None:
     source = (PROJECT_ROOT / "workflows" / "pilot.py").read_text()
-    recorded = set(re.findall(r'(?:_record|_next_record|_enter_evaluation)\(\s*"(\w+)"', source))
-    recorded |= {"withdrawn", "cancelled", "unmatched"}  # `_end` records the end stage
-    assert recorded == set(EVENT_RULES)
-    assert {kind for kind, _, _ in EVENTS} == recorded
+    recorded = {EventKind[name] for name in re.findall(r"EventKind\.(\w+)", source)}
+    assert recorded == set(EventKind), "every EventKind is one the workflow records"
+    assert set(EVENT_RULES) == set(EventKind)
+    assert {kind for kind, _, _ in EVENTS} == set(EventKind)
 
 
 @pytest.mark.parametrize("relation", ALL)

@@ -8,7 +8,7 @@ from core.models import NotificationStatus
 from service.pages import labels
 from service.pages.french import FRENCH
 from service.pages.i18n import translator
-from workflows.contracts import CandidateStatus, Decision, ReviewDecision, WaitingOn
+from workflows.contracts import CandidateStatus, Decision, EventKind, ReviewDecision, WaitingOn
 from workflows.stages import Role, Stage
 
 LABELLED: list[tuple[str, type[StrEnum]]] = [
@@ -19,6 +19,7 @@ LABELLED: list[tuple[str, type[StrEnum]]] = [
     ("decision", ReviewDecision),
     ("decision", Decision),
     ("email_status", NotificationStatus),
+    ("event", EventKind),
 ]
 
 

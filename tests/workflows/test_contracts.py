@@ -15,8 +15,11 @@ from workflows.contracts import (
     ActivityName,
     Audience,
     CandidateStatus,
+    EventKind,
     NotificationRequest,
     Outcome,
+    PilotState,
+    ReportingParty,
     ReviewRequest,
     SystemKind,
     TransitionRecord,
@@ -67,12 +70,31 @@ def test_a_recorded_transition_reads_as_enums_and_writes_the_same_json() -> None
         assert _same_json(again, payload)
         assert isinstance(value, TransitionRecord)
         last = value
+        assert isinstance(value.kind, EventKind)
     assert last is not None
     state = last.state
     assert state.outcome is Outcome.GENERALIZE
     statuses = {c.status for c in state.candidates}
     assert CandidateStatus.SELECTED in statuses
     assert all(isinstance(s, CandidateStatus) for s in statuses)
+
+
+def test_every_kind_the_history_records_is_an_event_kind() -> None:
+    kinds = {json.loads(p.data)["kind"] for p in _scheduled_inputs(ActivityName.RECORD_TRANSITION)}
+    assert {"submitted", "reviewed", "decided", "generalization_offered"} <= kinds
+    assert all(EventKind(kind).value == kind for kind in kinds)
+
+
+def test_progress_reports_count_by_party_and_write_the_party_strings() -> None:
+    [recorded] = _scheduled_inputs(ActivityName.RECORD_TRANSITION)[-1:]
+    state = json.loads(recorded.data)["state"]
+    state["progress_reports"] = {"town": 2, "partner": 1}
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(state).encode())
+    value, again = _round_trip(payload, PilotState)
+    assert isinstance(value, PilotState)
+    assert value.progress_reports == {ReportingParty.TOWN: 2, ReportingParty.PARTNER: 1}
+    assert all(isinstance(party, ReportingParty) for party in value.progress_reports)
+    assert json.loads(again.data)["progress_reports"] == {"town": 2, "partner": 1}
 
 
 def test_a_recorded_notification_reads_its_audiences_as_enums() -> None:

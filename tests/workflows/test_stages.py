@@ -4,8 +4,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workflows.contracts import Actor, CandidateState, Evaluation, PilotState, Proposal
-from workflows.stages import END_STAGES, RULES, Action, RefusalKind, Stage, allowed_actions, refusal
+from workflows.contracts import (
+    Actor,
+    CandidateState,
+    Evaluation,
+    PilotState,
+    Proposal,
+    ReportingParty,
+)
+from workflows.stages import (
+    END_STAGES,
+    RULES,
+    Action,
+    RefusalKind,
+    Stage,
+    allowed_actions,
+    refusal,
+    reporter,
+)
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 ADMIN = Actor("admin", "a")
@@ -90,3 +106,9 @@ def test_replication_is_for_other_towns_and_generalized_pilots() -> None:
 
 def test_every_action_has_a_rule() -> None:
     assert set(RULES) == set(Action)
+
+
+def test_a_progress_report_counts_against_the_town_or_the_partner() -> None:
+    assert reporter(OFFICER) is ReportingParty.TOWN
+    assert reporter(PARTNER) is ReportingParty.PARTNER
+    assert [party.value for party in ReportingParty] == ["town", "partner"]
