@@ -124,7 +124,6 @@ FRENCH: dict[str, str] = {
     "Offered to the other towns": "Proposé aux autres communes",
     "Pilot withdrawn": "Pilote retiré",
     "Pilot cancelled": "Pilote annulé",
-    "Pilot rejected": "Pilote refusé",
     "Automatic, on a deadline": "Automatique, à échéance",
     "another company": "une autre entreprise",
     "Title": "Titre",
