@@ -110,17 +110,7 @@ class OutboxLease:
 
     async def release_failed(self, row_id: str, error: BaseException) -> None:
         """Record this attempt's failure on a row it holds, and free the row for the next."""
-        statement = (
-            update(Notification)
-            .where(self._held(row_id))
-            .values(
-                status=NotificationStatus.FAILED.value,
-                attempts=Notification.attempts + 1,
-                last_error=_error_text(error),
-                lease_owner=None,
-                lease_expires_at=None,
-            )
-        )
+        statement = update(Notification).where(self._held(row_id)).values(_failed(error))
         await self._changed(statement)
 
     async def record_unreachable(self, row_ids: Sequence[str], error: BaseException) -> None:
@@ -128,13 +118,7 @@ class OutboxLease:
         statement = (
             update(Notification)
             .where(Notification.id.in_(row_ids), claimable(datetime.now(UTC)))
-            .values(
-                status=NotificationStatus.FAILED.value,
-                attempts=Notification.attempts + 1,
-                last_error=_error_text(error),
-                lease_owner=None,
-                lease_expires_at=None,
-            )
+            .values(_failed(error))
         )
         await self._changed(statement)
 
@@ -159,6 +143,17 @@ class OutboxLease:
             result = await session.execute(statement)
         assert isinstance(result, CursorResult)
         return int(result.rowcount)
+
+
+def _failed(error: BaseException) -> dict[str, object]:
+    """A failed attempt's record on its row, which it leaves free for the next."""
+    return {
+        "status": NotificationStatus.FAILED.value,
+        "attempts": Notification.attempts + 1,
+        "last_error": _error_text(error),
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
 
 
 def _error_text(error: BaseException) -> str:
