@@ -9,8 +9,10 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from core.i18n import LOCALES_DIR
+from core.settings import PROJECT_ROOT
 from service.pages import actions, admin_directory, forms, labels, rendering, timeline
 from service.pages.i18n import translator
+from service.pages.rendering import environment
 
 
 def _catalog_ids() -> set[str]:
@@ -54,3 +56,12 @@ def test_refusals_and_matching_reasons_are_read_back_with_their_values() -> None
     # does not turn every text with a colon into French punctuation.
     assert french("Lumina: an offer") == "Lumina: an offer"
     assert translator("en")("meets 2 of 3 needs: iot") == "meets 2 of 3 needs: iot"
+
+
+def test_a_text_from_people_is_looked_up_but_still_escaped() -> None:
+    # A name or an offer goes through `translated`, never `_()`: gettext's newstyle marks
+    # its result safe and formats it with `%`.
+    page = environment(str(PROJECT_ROOT / "templates")).from_string(
+        "{{ name | translated }} {{ _('Sign in') }}"
+    )
+    assert page.render(locale="fr", name="<b>100%</b>") == "&lt;b&gt;100%&lt;/b&gt; Se connecter"
