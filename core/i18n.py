@@ -13,7 +13,7 @@ from functools import cache
 from gettext import NullTranslations
 from io import BytesIO
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates, numbers
 from babel.messages.catalog import Catalog
@@ -29,13 +29,22 @@ LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 LOCALES_DIR = PROJECT_ROOT / "locales"
 # The CLDR data each language is written with: British English writes `1 April 2025, 17:45`.
-# Where the pilots run: a moment is shown in this zone's local time.
-REGION_ZONE = ZoneInfo("Europe/Paris")
 _FORMATS = {"fr": "fr_FR", "en": "en_GB"}
 # A named placeholder of a message that carries values: `cannot %(action)s a pilot`.
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Where texts are kept in English with their values filled in (see `translate`).
 _FILLED_IN = ("workflows/", "activities/")
+
+
+def _region_zone() -> tzinfo:
+    """Where the pilots run: moments are shown in its local time (UTC without tz data)."""
+    try:
+        return ZoneInfo("Europe/Paris")
+    except ZoneInfoNotFoundError:
+        return UTC
+
+
+REGION_ZONE = _region_zone()
 
 
 def normalize_locale(locale: str | None) -> str:
@@ -163,8 +172,10 @@ def install(env: Environment, zone: tzinfo = REGION_ZONE) -> None:
     """Give a Jinja environment gettext (`_`, `ngettext`, `{% trans %}`) and Babel's filters.
 
     Each reads the locale from the template's context, so one environment serves every
-    language: `_("Sign in")`, `ngettext("%(num)d town", "%(num)d towns", n)`, and
-    `value | translated` for a text a value was filled into (a matching reason, a refusal).
+    language: `_("Sign in")` and `ngettext("%(num)d town", "%(num)d towns", n)` for literal
+    texts (newstyle gettext marks the result safe and formats it with `%`), and
+    `value | translated` for a text held in a variable, which may come from people: a
+    name, a matching reason, a refusal. Its result is escaped like any value.
     """
     env.add_extension("jinja2.ext.i18n")
 
