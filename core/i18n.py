@@ -34,6 +34,8 @@ _FORMATS = {"fr": "fr_FR", "en": "en_GB"}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Where texts are kept in English with their values filled in (see `translate`).
 _FILLED_IN = ("workflows/", "activities/")
+# Longer texts are not theirs (a name, an offer): not worth matching against every pattern.
+_LONGEST_FILLED_IN = 500
 
 
 def _region_zone() -> tzinfo:
@@ -100,7 +102,7 @@ def translate(locale: str, text: str) -> str:
     """
     catalog = translations(normalize_locale(locale))
     translated = catalog.gettext(text)
-    if translated != text:
+    if translated != text or len(text) > _LONGEST_FILLED_IN:
         return translated
     for pattern, msgid in _messages_with_values(normalize_locale(locale)):
         match = pattern.match(text)
