@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from core import i18n
 from core.disclosure import disclose, email_extra, recipient_relation
+from core.pilot_state import kpi_results
 from workflows.contracts import Audience, EmailTemplate, PilotState
 
 # The template keys the workflow sends; each exists as .txt and .html, in every language.
@@ -36,18 +37,6 @@ class Recipient:
 class Links:
     pilot: str
     unsubscribe: str | None = None
-
-
-@dataclass
-class KpiRow:
-    """A KPI of the proposal beside the result the evaluation reports for it."""
-
-    name: str
-    unit: str
-    baseline: float
-    target: float
-    result: float | None
-    met: bool | None
 
 
 class RenderedEmail(NamedTuple):
@@ -81,20 +70,6 @@ def email_context(
         "theme": theme or pilot.proposal.theme,
         "partner": view.partner_name or "",
     }
-
-
-def kpi_results(pilot: PilotState) -> list[KpiRow]:
-    """The proposal's KPIs with the evaluation's results, for the evaluation report."""
-    results = {m.kpi: m.value for m in pilot.evaluation.kpi_results} if pilot.evaluation else {}
-    rows = []
-    for kpi in pilot.proposal.kpis:
-        result = results.get(kpi.name)
-        met = None
-        if result is not None:
-            # A KPI may aim down (waste, energy) as well as up.
-            met = result >= kpi.target if kpi.target >= kpi.baseline else result <= kpi.target
-        rows.append(KpiRow(kpi.name, kpi.unit, kpi.baseline, kpi.target, result, met))
-    return rows
 
 
 def single_line(text: str) -> str:
