@@ -51,4 +51,4 @@ messages: install
 	$(BIN)/pybabel extract --mapping-file babel.cfg --sort-output --add-location file \
 		--add-comments Translators: --no-wrap --omit-header --output-file locales/messages.pot .
 	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales \
-		--no-wrap --ignore-obsolete
+		--no-wrap --ignore-obsolete --ignore-pot-creation-date
