@@ -22,6 +22,7 @@ COPY service ./service
 COPY cli ./cli
 COPY migrations ./migrations
 COPY templates ./templates
+COPY locales ./locales
 COPY static ./static
 # Installed in place: the code finds its templates and migrations beside its packages.
 RUN pip install --no-deps -e . \

@@ -7,7 +7,7 @@ LOCK := requirements-dev.lock
 COMPILE := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
 	--python-platform x86_64-unknown-linux-gnu --quiet
 
-.PHONY: install lock chromium run test lint typecheck pytest clean
+.PHONY: install lock messages chromium run test lint typecheck pytest clean
 
 install: $(STAMP)
 
@@ -44,3 +44,11 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) data
+
+# After adding or changing a text: extract every marked text into locales/messages.pot and
+# merge it into each locale's messages.po (new texts come in untranslated, changed ones fuzzy).
+messages: install
+	$(BIN)/pybabel extract --mapping-file babel.cfg --sort-output --add-location file \
+		--add-comments Translators: --no-wrap --omit-header --output-file locales/messages.pot .
+	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales \
+		--no-wrap --ignore-obsolete --ignore-pot-creation-date

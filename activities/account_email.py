@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.email_rendering import EmailRenderer, Recipient, normalize_locale
+from activities.email_rendering import EmailRenderer, Recipient
 from activities.notifications import NotificationActivities, clean_address, outbox_row
 from core.account_links import (
     LinkClaims,
@@ -19,11 +19,12 @@ from core.account_links import (
     set_password_url,
 )
 from core.db import insert_or_ignore, transaction
+from core.i18n import normalize_locale
 from core.models import Notification, User
 from core.settings import Settings
 from workflows.account_email import SEND_ACCOUNT_EMAIL, AccountEmailRequest, AccountEmailResult
 
-# The templates this activity renders, each in every locale as .txt and .html.
+# The templates this activity renders, each as .txt and .html, said in every locale.
 ACCOUNT_TEMPLATES = tuple(f"account_{purpose.value}" for purpose in LinkPurpose)
 
 

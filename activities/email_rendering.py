@@ -2,32 +2,22 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
-from jinja2.runtime import Context
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.nodes import EvalContext
+from jinja2.utils import pass_eval_context
+from markupsafe import Markup
 
+from core import i18n
 from core.disclosure import disclose, email_extra, recipient_relation
+from core.pilot_state import kpi_results
 from workflows.contracts import Audience, EmailTemplate, PilotState
 
-# The template keys the workflow sends; each exists in every locale as .txt and .html.
+# The template keys the workflow sends; each exists as .txt and .html, in every language.
 NOTIFICATION_TEMPLATES = tuple(template.value for template in EmailTemplate)
-LOCALES = ("fr", "en")
-DEFAULT_LOCALE = "fr"
-
-_MONTHS = {
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "en": "January February March April May June July August September October November December",
-}
-
-
-def normalize_locale(locale: str | None) -> str:
-    """One of LOCALES: `en-GB` gives `en`, anything unknown gives French."""
-    language = (locale or "").split("-")[0].split("_")[0].lower()
-    return language if language in LOCALES else DEFAULT_LOCALE
 
 
 @dataclass
@@ -47,18 +37,6 @@ class Recipient:
 class Links:
     pilot: str
     unsubscribe: str | None = None
-
-
-@dataclass
-class KpiRow:
-    """A KPI of the proposal beside the result the evaluation reports for it."""
-
-    name: str
-    unit: str
-    baseline: float
-    target: float
-    result: float | None
-    met: bool | None
 
 
 class RenderedEmail(NamedTuple):
@@ -94,33 +72,15 @@ def email_context(
     }
 
 
-def kpi_results(pilot: PilotState) -> list[KpiRow]:
-    """The proposal's KPIs with the evaluation's results, for the evaluation report."""
-    results = {m.kpi: m.value for m in pilot.evaluation.kpi_results} if pilot.evaluation else {}
-    rows = []
-    for kpi in pilot.proposal.kpis:
-        result = results.get(kpi.name)
-        met = None
-        if result is not None:
-            # A KPI may aim down (waste, energy) as well as up.
-            met = result >= kpi.target if kpi.target >= kpi.baseline else result <= kpi.target
-        rows.append(KpiRow(kpi.name, kpi.unit, kpi.baseline, kpi.target, result, met))
-    return rows
-
-
 def single_line(text: str) -> str:
     """Collapse all whitespace, CR and LF included, so the text is safe in a header."""
     return " ".join(text.split())
 
 
 class EmailRenderer:
-    """Jinja2 templates under `<templates_dir>/email/<locale>/<name>.{txt,html}`."""
+    """Jinja2 templates under `<templates_dir>/email/<name>.{txt,html}`, said in each locale."""
 
-    def __init__(self, templates_dir: Path, *, timezone: str = "Europe/Paris") -> None:
-        try:
-            self._zone: tzinfo = ZoneInfo(timezone)
-        except ZoneInfoNotFoundError:
-            self._zone = UTC
+    def __init__(self, templates_dir: Path, *, zone: tzinfo = i18n.REGION_ZONE) -> None:
         self.env = Environment(
             loader=FileSystemLoader(templates_dir / "email"),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -129,65 +89,26 @@ class EmailRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(date=self._format_date, datetime=self._format_datetime)
-        self.env.filters["number"] = _format_number
+        i18n.install(self.env, zone)
+        self.env.filters["strong"] = _strong
         self.env.globals["kpi_results"] = kpi_results
 
     def render(self, template: str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:
         """The subject (one line), text and HTML of a template in a locale."""
-        locale = normalize_locale(locale)
-        values = {**context, "locale": locale}
-        text_template = self.env.get_template(f"{locale}/{template}.txt")
+        values = {**context, "locale": i18n.normalize_locale(locale)}
+        text_template = self.env.get_template(f"{template}.txt")
         # The subject is the `subject` block of the text template, so both live together.
         subject_block = text_template.blocks["subject"]
         subject = single_line("".join(subject_block(text_template.new_context(values))))
         values["subject"] = subject
         text = text_template.render(values)
-        html = self.env.get_template(f"{locale}/{template}.html").render(values)
+        html = self.env.get_template(f"{template}.html").render(values)
         return RenderedEmail(subject, text, html)
 
-    def _local(self, value: date | str) -> date:
-        """A date as it is, a datetime in the region's time zone."""
-        if isinstance(value, str):
-            # Temporal's JSON converter hands `date` fields over as ISO strings.
-            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-        if isinstance(value, datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-            return aware.astimezone(self._zone)
-        return value
 
-    @pass_context
-    def _format_date(self, context: Context, value: date | str | None) -> str:
-        """`1er avril 2025`, `1 April 2025`."""
-        if value is None:
-            return ""
-        day = self._local(value)
-        locale = context.get("locale", DEFAULT_LOCALE)
-        month = _MONTHS[locale].split()[day.month - 1]
-        number = "1er" if locale == "fr" and day.day == 1 else str(day.day)
-        return f"{number} {month} {day.year}"
-
-    @pass_context
-    def _format_datetime(self, context: Context, value: datetime | str | None) -> str:
-        """`1er avril 2025 à 9h30`, `1 April 2025 at 09:30`."""
-        if value is None:
-            return ""
-        moment = self._local(value)
-        day = self._format_date(context, moment)
-        if not isinstance(moment, datetime):
-            return day
-        if context.get("locale", DEFAULT_LOCALE) == "fr":
-            return f"{day} à {moment.hour}h{moment.minute:02d}"
-        return f"{day} at {moment:%H:%M}"
-
-
-@pass_context
-def _format_number(context: Context, value: float | int | None) -> str:
-    """`1 234,5` in French, `1,234.5` in English; no useless decimals."""
-    if value is None:
-        return ""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
-    if context.get("locale", DEFAULT_LOCALE) == "fr":
-        # A narrow no-break space groups thousands in French.
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
+@pass_eval_context
+def _strong(eval_context: EvalContext, value: object) -> str:
+    """A value set in bold in HTML, where a sentence names it (`the pilot "<b>title</b>"`)."""
+    if not eval_context.autoescape:
+        return str(value)
+    return Markup("<strong>{}</strong>").format(value)

@@ -8,6 +8,7 @@ from temporalio import activity
 
 from core.models import Company, Pilot
 from workflows.contracts import ActivityName, CandidateState, MatchingRequest, MatchingResult
+from workflows.messages import N_
 
 # Points: needs met weigh most; a record of evaluated pilots helps; current trials weigh down.
 NEEDS_WEIGHT = 60.0
@@ -58,8 +59,11 @@ def score_company(
     company: Company, request: MatchingRequest, record: TrackRecord
 ) -> CandidateState:
     """Score one eligible company and say why."""
-    reasons = [f"follows the theme {request.theme}"]
-    reasons.append("serves the whole region" if not company.areas else "serves the pilot's town")
+    # English in the candidate's state (its wire format); the pages translate them.
+    reasons = [N_("follows the theme %(theme)s") % {"theme": request.theme}]
+    reasons.append(
+        N_("serves the whole region") if not company.areas else N_("serves the pilot's town")
+    )
     score = BASE
     needs = {n.strip().lower() for n in request.needs if n.strip()}
     tags = {t.strip().lower() for t in company.tags}
@@ -67,9 +71,12 @@ def score_company(
         met = sorted(needs & tags)
         score += NEEDS_WEIGHT * len(met) / len(needs)
         if met:
-            reasons.append(f"meets {len(met)} of {len(needs)} needs: {', '.join(met)}")
+            reasons.append(
+                N_("meets %(met)s of %(needs)s needs: %(names)s")
+                % {"met": len(met), "needs": len(needs), "names": ", ".join(met)}
+            )
         else:
-            reasons.append(f"meets none of the {len(needs)} needs")
+            reasons.append(N_("meets none of the %(needs)s needs") % {"needs": len(needs)})
     past = min(
         PAST_GENERALIZED * record.generalized
         + PAST_EVALUATED * (record.closed - record.generalized),
@@ -77,12 +84,17 @@ def score_company(
     )
     if record.closed:
         score += past
-        reasons.append(f"{record.closed} past pilot(s) evaluated, {record.generalized} generalized")
+        reasons.append(
+            N_("%(closed)s past pilot(s) evaluated, %(generalized)s generalized")
+            % {"closed": record.closed, "generalized": record.generalized}
+        )
     if record.running:
         score -= min(LOAD_PENALTY * record.running, LOAD_CAP)
-        reasons.append(f"already partner of {record.running} ongoing pilot(s)")
+        reasons.append(
+            N_("already partner of %(running)s ongoing pilot(s)") % {"running": record.running}
+        )
     if company.id == request.preferred_company_id:
-        reasons.append("partner of the pilot this one replicates: invited first")
+        reasons.append(N_("partner of the pilot this one replicates: invited first"))
     return CandidateState(
         company_id=company.id,
         company_name=company.name,

@@ -22,10 +22,10 @@ from activities.email_rendering import (
     Recipient,
     RenderedEmail,
     email_context,
-    normalize_locale,
 )
 from activities.outbox_lease import OutboxLease
 from core.db import insert_or_ignore
+from core.i18n import normalize_locale
 from core.models import Company, Notification, NotificationStatus, Theme, Town, User, new_id
 from core.settings import Settings
 from core.signing import sign

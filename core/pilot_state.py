@@ -1,7 +1,8 @@
-"""The workflow's PilotState as JSON, for the read model and the rules computed from it."""
+"""The workflow's PilotState as JSON, for the read model, and the rules computed from it."""
 
 import dataclasses
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -50,3 +51,29 @@ def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
     pilot.updated_at = state.updated_at
     pilot.version = seq
     pilot.state = document
+
+
+@dataclass
+class KpiRow:
+    """A KPI of the proposal beside the result the evaluation reports for it."""
+
+    name: str
+    unit: str
+    baseline: float
+    target: float
+    result: float | None
+    met: bool | None
+
+
+def kpi_results(pilot: PilotState) -> list[KpiRow]:
+    """The proposal's KPIs with the evaluation's results, for the evaluation report."""
+    results = {m.kpi: m.value for m in pilot.evaluation.kpi_results} if pilot.evaluation else {}
+    rows = []
+    for kpi in pilot.proposal.kpis:
+        result = results.get(kpi.name)
+        met = None
+        if result is not None:
+            # A KPI may aim down (waste, energy) as well as up.
+            met = result >= kpi.target if kpi.target >= kpi.baseline else result <= kpi.target
+        rows.append(KpiRow(kpi.name, kpi.unit, kpi.baseline, kpi.target, result, met))
+    return rows

@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         timer_actor,
         workflow_actor,
     )
+    from workflows.messages import N_
     from workflows.stages import (
         END_STAGES,
         Action,
@@ -314,7 +315,9 @@ class PilotWorkflow:
     def _validate_review(self, request: ReviewRequest) -> None:
         self._check(Action.REVIEW, request.actor)
         if request.decision not in set(ReviewDecision):
-            self._invalid(f"decision must be one of {', '.join(ReviewDecision)}")
+            self._invalid(
+                N_("decision must be one of %(choices)s") % {"choices": ", ".join(ReviewDecision)}
+            )
 
     @workflow.update
     async def amend(self, request: AmendRequest) -> ActionResult:
@@ -339,7 +342,7 @@ class PilotWorkflow:
     def _validate_amend(self, request: AmendRequest) -> None:
         self._check(Action.AMEND, request.actor)
         if request.proposal.town_id != self._state.town_id:
-            self._invalid("a pilot cannot move to another town")
+            self._invalid(N_("a pilot cannot move to another town"))
 
     @workflow.update
     async def respond(self, request: RespondRequest) -> ActionResult:
@@ -470,9 +473,11 @@ class PilotWorkflow:
         self._check(Action.EVALUATION, request.actor)
         evaluation = request.evaluation
         if not 1 <= evaluation.satisfaction <= 5:
-            self._invalid("satisfaction must be between 1 and 5")
+            self._invalid(N_("satisfaction must be between 1 and 5"))
         if evaluation.recommendation not in set(Decision):
-            self._invalid(f"recommendation must be one of {', '.join(Decision)}")
+            self._invalid(
+                N_("recommendation must be one of %(choices)s") % {"choices": ", ".join(Decision)}
+            )
         self._check_kpis([m.kpi for m in evaluation.kpi_results])
 
     @workflow.update
@@ -503,9 +508,11 @@ class PilotWorkflow:
     def _validate_decide(self, request: DecideRequest) -> None:
         self._check(Action.DECIDE, request.actor)
         if request.decision not in set(Decision):
-            self._invalid(f"decision must be one of {', '.join(Decision)}")
+            self._invalid(
+                N_("decision must be one of %(choices)s") % {"choices": ", ".join(Decision)}
+            )
         if request.extension_days is not None and request.extension_days < 1:
-            self._invalid("extension_days must be at least 1")
+            self._invalid(N_("extension_days must be at least 1"))
 
     @workflow.update
     async def withdraw(self, request: ReasonRequest) -> ActionResult:
@@ -675,7 +682,7 @@ class PilotWorkflow:
         known = {k.name for k in self._state.proposal.kpis}
         unknown = sorted(set(names) - known)
         if unknown:
-            self._invalid(f"unknown KPI: {', '.join(unknown)}")
+            self._invalid(N_("unknown KPI: %(names)s") % {"names": ", ".join(unknown)})
 
     @staticmethod
     def _invalid(reason: str) -> None:

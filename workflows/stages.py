@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from workflows.contracts import Actor, CandidateStatus, Outcome, PilotState, ReportingParty
+from workflows.messages import N_
 
 
 class Stage(StrEnum):
@@ -136,24 +137,29 @@ def refusal(
     `now` (the workflow's time, or the clock's in the service) applies the rate bounds.
     """
     if not role_may(action, actor.role):
-        return Refusal(RefusalKind.ROLE, f"a {actor.role} may not {action} a pilot")
+        return Refusal(
+            RefusalKind.ROLE,
+            N_("a %(role)s may not %(action)s a pilot") % {"role": actor.role, "action": action},
+        )
     if not can_see(state, actor):
-        return Refusal(RefusalKind.HIDDEN, "no such pilot")
+        return Refusal(RefusalKind.HIDDEN, N_("no such pilot"))
     own_town = actor.role != Role.TOWN_OFFICER or actor.town_id == state.town_id
     if action == Action.REPLICATE:
         if own_town:
-            return Refusal(RefusalKind.STAGE, "a town cannot replicate its own pilot")
+            return Refusal(RefusalKind.STAGE, N_("a town cannot replicate its own pilot"))
         if not _offered_for_replication(state):
-            return Refusal(RefusalKind.STAGE, "only a pilot closed 'generalize' can be replicated")
+            reason = N_("only a pilot closed 'generalize' can be replicated")
+            return Refusal(RefusalKind.STAGE, reason)
         return None
     if not own_town:
-        return Refusal(RefusalKind.HIDDEN, "no such pilot")
+        return Refusal(RefusalKind.HIDDEN, N_("no such pilot"))
     partner_action = action in (Action.PROGRESS, Action.END_TRIAL)
     not_partner = actor.company_id != state.partner_company_id
     if actor.role == Role.COMPANY and partner_action and not_partner:
-        return Refusal(RefusalKind.ROLE, "only the partner company acts on this trial")
+        return Refusal(RefusalKind.ROLE, N_("only the partner company acts on this trial"))
     if state.stage not in RULES[action].stages:
-        return Refusal(RefusalKind.STAGE, f"cannot {action} a pilot in stage '{state.stage}'")
+        reason = N_("cannot %(action)s a pilot in stage '%(stage)s'")
+        return Refusal(RefusalKind.STAGE, reason % {"action": action, "stage": state.stage})
     return _state_refusal(state, action, actor, company_id, now)
 
 
@@ -164,12 +170,14 @@ def _state_refusal(
         candidate = state.candidate(actor.company_id)
         if candidate is None or candidate.status not in RESPONDABLE:
             status = candidate.status if candidate else "none"
-            return Refusal(RefusalKind.STAGE, f"your invitation is {status}: it takes no answer")
+            reason = N_("your invitation is %(status)s: it takes no answer")
+            return Refusal(RefusalKind.STAGE, reason % {"status": status})
         bounds = state.bounds
         if bounds is not None and candidate.answers > bounds.answer_changes:
             return Refusal(
                 RefusalKind.STAGE,
-                f"your answer has changed {bounds.answer_changes} times: it cannot change again",
+                N_("your answer has changed %(count)s times: it cannot change again")
+                % {"count": bounds.answer_changes},
             )
     if action == Action.PROGRESS and now is not None:
         return _progress_refusal(state, actor, now)
@@ -178,11 +186,11 @@ def _state_refusal(
             c.company_id for c in state.candidates if c.status == CandidateStatus.INTERESTED
         ]
         if not interested:
-            return Refusal(RefusalKind.STAGE, "no invited company has answered interested yet")
+            return Refusal(RefusalKind.STAGE, N_("no invited company has answered interested yet"))
         if company_id is not None and company_id not in interested:
-            return Refusal(RefusalKind.STAGE, "this company has not answered interested")
+            return Refusal(RefusalKind.STAGE, N_("this company has not answered interested"))
     if action == Action.DECIDE and state.evaluation is None:
-        return Refusal(RefusalKind.STAGE, "the town has not submitted its evaluation yet")
+        return Refusal(RefusalKind.STAGE, N_("the town has not submitted its evaluation yet"))
     return None
 
 
@@ -200,7 +208,8 @@ def _progress_refusal(state: PilotState, actor: Actor, now: datetime) -> Refusal
     wait = next_window - (now - state.trial_start).total_seconds()
     return Refusal(
         RefusalKind.RATE,
-        f"at most {bounds.progress_reports_per_window} progress reports per check-in period",
+        N_("at most %(count)s progress reports per check-in period")
+        % {"count": bounds.progress_reports_per_window},
         retry_after=max(wait, 1.0),
     )
 

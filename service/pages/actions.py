@@ -31,6 +31,7 @@ from service.schemas.pilots import (
     SelectPartnerBody,
 )
 from workflows.contracts import Decision
+from workflows.messages import N_
 from workflows.stages import Action
 
 MAX_ROWS = 50
@@ -122,28 +123,30 @@ def _decide(form: FormData) -> ActionForm:
 
 
 ACTIONS: dict[str, ActionSpec] = {
-    Action.REVIEW: ActionSpec(ReviewBody, pilot_actions.review, _review, "Review recorded."),
+    Action.REVIEW: ActionSpec(ReviewBody, pilot_actions.review, _review, N_("Review recorded.")),
     Action.RESPOND: ActionSpec(
-        RespondBody, pilot_actions.respond, _respond, "Your answer was sent to the town."
+        RespondBody, pilot_actions.respond, _respond, N_("Your answer was sent to the town.")
     ),
     Action.SELECT_PARTNER: ActionSpec(
         SelectPartnerBody,
         pilot_actions.select_partner,
         _select_partner,
-        "Partner chosen: the companies are told.",
+        N_("Partner chosen: the companies are told."),
     ),
     Action.PROGRESS: ActionSpec(
-        ProgressBody, pilot_actions.progress, _progress, "Progress report recorded."
+        ProgressBody, pilot_actions.progress, _progress, N_("Progress report recorded.")
     ),
     Action.END_TRIAL: ActionSpec(
-        ReasonBody, pilot_actions.end_trial, _reason, "Trial ended: the evaluation is due."
+        ReasonBody, pilot_actions.end_trial, _reason, N_("Trial ended: the evaluation is due.")
     ),
     Action.EVALUATION: ActionSpec(
-        EvaluationBody, pilot_actions.evaluation, _evaluation, "Evaluation submitted."
+        EvaluationBody, pilot_actions.evaluation, _evaluation, N_("Evaluation submitted.")
     ),
-    Action.DECIDE: ActionSpec(DecideBody, pilot_actions.decide, _decide, "Decision recorded."),
-    Action.WITHDRAW: ActionSpec(ReasonBody, pilot_actions.withdraw, _reason, "Pilot withdrawn."),
-    Action.CANCEL: ActionSpec(ReasonBody, pilot_actions.cancel, _reason, "Pilot cancelled."),
+    Action.DECIDE: ActionSpec(DecideBody, pilot_actions.decide, _decide, N_("Decision recorded.")),
+    Action.WITHDRAW: ActionSpec(
+        ReasonBody, pilot_actions.withdraw, _reason, N_("Pilot withdrawn.")
+    ),
+    Action.CANCEL: ActionSpec(ReasonBody, pilot_actions.cancel, _reason, N_("Pilot cancelled.")),
 }
 
 

@@ -36,6 +36,7 @@ from service.routes import towns as town_routes
 from service.routes import users as user_routes
 from service.schemas.reference import CompanyCreate, ThemeCreate, TownCreate
 from service.schemas.users import UserCreate
+from workflows.messages import N_
 from workflows.stages import Role
 
 router = page_router(prefix="/admin")
@@ -94,20 +95,20 @@ async def _add_user(request: Request, body: UserCreate) -> None:
 
 DIRECTORIES = {
     "towns": Directory(
-        "admin/towns.html", TownCreate, town_routes.create_town, _town, "Town added."
+        "admin/towns.html", TownCreate, town_routes.create_town, _town, N_("Town added.")
     ),
     "themes": Directory(
-        "admin/themes.html", ThemeCreate, theme_routes.create_theme, _theme, "Theme added."
+        "admin/themes.html", ThemeCreate, theme_routes.create_theme, _theme, N_("Theme added.")
     ),
     "companies": Directory(
         "admin/companies.html",
         CompanyCreate,
         company_routes.create_company,
         _company,
-        "Company added.",
+        N_("Company added."),
     ),
     "users": Directory(
-        "admin/users.html", UserCreate, user_routes.create_user, _user, "User added."
+        "admin/users.html", UserCreate, user_routes.create_user, _user, N_("User added.")
     ),
 }
 

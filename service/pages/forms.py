@@ -8,30 +8,31 @@ from starlette.datastructures import FormData
 
 from service.errors import Invalid
 from service.pages.i18n import Translate
+from workflows.messages import N_
 
 FORM_ERROR = ""  # the key of an error about the whole form, not one field
 
 # Pydantic's error types, said for people; `{...}` take values from the error's context.
 _MESSAGES = {
-    "missing": "This field is required.",
-    "string_too_short": "This field is required.",
-    "float_parsing": "Enter a number.",
-    "float_type": "Enter a number.",
-    "finite_number": "Enter a number.",
-    "int_parsing": "Enter a whole number.",
-    "int_type": "Enter a whole number.",
-    "int_from_float": "Enter a whole number.",
-    "date_parsing": "Enter a date.",
-    "date_from_datetime_parsing": "Enter a date.",
-    "date_type": "Enter a date.",
-    "greater_than_equal": "Enter a value of at least {ge}.",
-    "less_than_equal": "Enter a value of at most {le}.",
-    "string_too_long": "Enter at most {max_length} characters.",
-    "too_long": "Give at most {max_length} items.",
-    "literal_error": "Choose one of the options.",
-    "enum": "Choose one of the options.",
-    "bool_parsing": "Choose one of the options.",
-    "string_pattern_mismatch": "This contains characters that are not allowed here.",
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is required."),
+    "float_parsing": N_("Enter a number."),
+    "float_type": N_("Enter a number."),
+    "finite_number": N_("Enter a number."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "date_parsing": N_("Enter a date."),
+    "date_from_datetime_parsing": N_("Enter a date."),
+    "date_type": N_("Enter a date."),
+    "greater_than_equal": N_("Enter a value of at least {ge}."),
+    "less_than_equal": N_("Enter a value of at most {le}."),
+    "string_too_long": N_("Enter at most {max_length} characters."),
+    "too_long": N_("Give at most {max_length} items."),
+    "literal_error": N_("Choose one of the options."),
+    "enum": N_("Choose one of the options."),
+    "bool_parsing": N_("Choose one of the options."),
+    "string_pattern_mismatch": N_("This contains characters that are not allowed here."),
 }
 _EMAIL_FIELDS = ("email", "contact_email")
 

@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from core.i18n import translate
 from core.models import NotificationStatus
 from workflows.contracts import CandidateStatus, Decision, EventKind, ReviewDecision, WaitingOn
+from workflows.messages import N_
 from workflows.stages import Role, Stage
 
 Code = TypeVar("Code", bound=StrEnum)
@@ -28,85 +30,93 @@ def _every(codes: type[Code], texts: Mapping[Code, str]) -> dict[str, str]:
 STAGE = _every(
     Stage,
     {
-        Stage.SUBMITTED: "Submitted",
-        Stage.CHANGES_REQUESTED: "Changes requested",
-        Stage.MATCHING: "Partner matching",
-        Stage.TRIAL_SCHEDULED: "Trial scheduled",
-        Stage.TRIAL_RUNNING: "Trial running",
-        Stage.EVALUATION: "Evaluation",
-        Stage.CLOSED: "Closed",
-        Stage.REJECTED: "Rejected",
-        Stage.UNMATCHED: "No partner found",
-        Stage.WITHDRAWN: "Withdrawn",
-        Stage.CANCELLED: "Cancelled",
+        Stage.SUBMITTED: N_("Submitted"),
+        Stage.CHANGES_REQUESTED: N_("Changes requested"),
+        Stage.MATCHING: N_("Partner matching"),
+        Stage.TRIAL_SCHEDULED: N_("Trial scheduled"),
+        Stage.TRIAL_RUNNING: N_("Trial running"),
+        Stage.EVALUATION: N_("Evaluation"),
+        Stage.CLOSED: N_("Closed"),
+        Stage.REJECTED: N_("Rejected"),
+        Stage.UNMATCHED: N_("No partner found"),
+        Stage.WITHDRAWN: N_("Withdrawn"),
+        Stage.CANCELLED: N_("Cancelled"),
     },
 )
 CANDIDATE = _every(
     CandidateStatus,
     {
-        CandidateStatus.INVITED: "Invited, no answer yet",
-        CandidateStatus.INTERESTED: "Interested",
-        CandidateStatus.DECLINED: "Not interested",
-        CandidateStatus.EXPIRED: "No answer in time",
-        CandidateStatus.SELECTED: "Chosen partner",
-        CandidateStatus.NOT_SELECTED: "Not chosen",
+        CandidateStatus.INVITED: N_("Invited, no answer yet"),
+        CandidateStatus.INTERESTED: N_("Interested"),
+        CandidateStatus.DECLINED: N_("Not interested"),
+        CandidateStatus.EXPIRED: N_("No answer in time"),
+        CandidateStatus.SELECTED: N_("Chosen partner"),
+        CandidateStatus.NOT_SELECTED: N_("Not chosen"),
     },
 )
 ROLE = _every(
     Role,
-    {Role.ADMIN: "Programme team", Role.TOWN_OFFICER: "Town officer", Role.COMPANY: "Company"},
+    {
+        Role.ADMIN: N_("Programme team"),
+        Role.TOWN_OFFICER: N_("Town officer"),
+        Role.COMPANY: N_("Company"),
+    },
 )
 WAITING_ON = _every(
     WaitingOn,
     {
-        WaitingOn.ADMIN: "the programme team",
-        WaitingOn.TOWN: "the town",
-        WaitingOn.COMPANIES: "the companies",
+        WaitingOn.ADMIN: N_("the programme team"),
+        WaitingOn.TOWN: N_("the town"),
+        WaitingOn.COMPANIES: N_("the companies"),
     },
 )
 DECISION = _every(
     ReviewDecision,
     {
-        ReviewDecision.APPROVE: "Approve",
-        ReviewDecision.REQUEST_CHANGES: "Request changes",
-        ReviewDecision.REJECT: "Reject",
+        ReviewDecision.APPROVE: N_("Approve"),
+        ReviewDecision.REQUEST_CHANGES: N_("Request changes"),
+        ReviewDecision.REJECT: N_("Reject"),
     },
 ) | _every(
     Decision,
-    {Decision.GENERALIZE: "Generalize", Decision.EXTEND: "Extend the trial", Decision.STOP: "Stop"},
+    {
+        Decision.GENERALIZE: N_("Generalize"),
+        Decision.EXTEND: N_("Extend the trial"),
+        Decision.STOP: N_("Stop"),
+    },
 )
 EVENT = _every(
     EventKind,
     {
-        EventKind.SUBMITTED: "Pilot submitted",
-        EventKind.AMENDED: "Proposal amended and resubmitted",
-        EventKind.REVIEWED: "Proposal reviewed",
-        EventKind.REVIEW_REMINDER: "Review reminder sent to the programme team",
-        EventKind.COMPANIES_INVITED: "Companies invited",
-        EventKind.INVITATION_REMINDER: "Invitation reminder sent",
-        EventKind.RESPONSES_CLOSED: "Response deadline passed",
-        EventKind.ANSWERED: "Company answered",
-        EventKind.PARTNER_SELECTED: "Partner chosen",
-        EventKind.TRIAL_STARTED: "Trial started",
-        EventKind.CHECKIN_REQUESTED: "Progress report requested",
-        EventKind.PROGRESS_REPORTED: "Progress reported",
-        EventKind.TRIAL_ENDED: "Trial ended",
-        EventKind.EVALUATION_REMINDER: "Evaluation reminder sent",
-        EventKind.EVALUATION_SUBMITTED: "Evaluation submitted",
-        EventKind.DECIDED: "Decision taken",
-        EventKind.GENERALIZATION_OFFERED: "Offered to the other towns",
-        EventKind.WITHDRAWN: "Pilot withdrawn",
-        EventKind.CANCELLED: "Pilot cancelled",
-        EventKind.UNMATCHED: "No partner found",
+        EventKind.SUBMITTED: N_("Pilot submitted"),
+        EventKind.AMENDED: N_("Proposal amended and resubmitted"),
+        EventKind.REVIEWED: N_("Proposal reviewed"),
+        EventKind.REVIEW_REMINDER: N_("Review reminder sent to the programme team"),
+        EventKind.COMPANIES_INVITED: N_("Companies invited"),
+        EventKind.INVITATION_REMINDER: N_("Invitation reminder sent"),
+        EventKind.RESPONSES_CLOSED: N_("Response deadline passed"),
+        EventKind.ANSWERED: N_("Company answered"),
+        EventKind.PARTNER_SELECTED: N_("Partner chosen"),
+        EventKind.TRIAL_STARTED: N_("Trial started"),
+        EventKind.CHECKIN_REQUESTED: N_("Progress report requested"),
+        EventKind.PROGRESS_REPORTED: N_("Progress reported"),
+        EventKind.TRIAL_ENDED: N_("Trial ended"),
+        EventKind.EVALUATION_REMINDER: N_("Evaluation reminder sent"),
+        EventKind.EVALUATION_SUBMITTED: N_("Evaluation submitted"),
+        EventKind.DECIDED: N_("Decision taken"),
+        EventKind.GENERALIZATION_OFFERED: N_("Offered to the other towns"),
+        EventKind.WITHDRAWN: N_("Pilot withdrawn"),
+        EventKind.CANCELLED: N_("Pilot cancelled"),
+        EventKind.UNMATCHED: N_("No partner found"),
     },
 )
 EMAIL_STATUS = _every(
     NotificationStatus,
     {
-        NotificationStatus.QUEUED: "Queued",
-        NotificationStatus.SENDING: "Being sent",
-        NotificationStatus.SENT: "Sent",
-        NotificationStatus.FAILED: "Failed",
+        NotificationStatus.QUEUED: N_("Queued"),
+        NotificationStatus.SENDING: N_("Being sent"),
+        NotificationStatus.SENT: N_("Sent"),
+        NotificationStatus.FAILED: N_("Failed"),
     },
 )
 LOCALE = {"fr": "Français", "en": "English"}
@@ -129,4 +139,4 @@ def label(context: Context, value: Any, kind: str) -> str:
     if value is None:
         return ""
     text = LABELS[kind].get(str(value), str(value))
-    return str(context["_"](text))
+    return translate(context["locale"], text)

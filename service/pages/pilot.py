@@ -76,7 +76,7 @@ async def act(
         refused = refusal(error)
         if refused is None:
             raise
-        flash = Flash("error", f"{_('This was not done:')} {refused.detail}")
+        flash = Flash("error", _("This was not done:") + " " + _(refused.detail))
         return redirect(f"/pilots/{pilot_id}", settings, flash=flash)
     return redirect(f"/pilots/{pilot_id}", settings, flash=Flash("success", _(spec.done)))
 
@@ -124,7 +124,9 @@ async def amend(
         if refused is None:
             raise
         field = invalid_field(refused) if isinstance(refused, Invalid) else ""
-        return await _amend_page(request, session, pilot_id, values, {field: refused.detail}, 409)
+        return await _amend_page(
+            request, session, pilot_id, values, {field: _(refused.detail)}, 409
+        )
     done = Flash("success", _("Proposal amended: it goes back to review."))
     return redirect(f"/pilots/{pilot_id}", settings, flash=done)
 
@@ -155,7 +157,7 @@ async def replicate(
         refused = refusal(error)
         if refused is None:
             raise
-        flash = Flash("error", f"{_('This was not done:')} {refused.detail}")
+        flash = Flash("error", _("This was not done:") + " " + _(refused.detail))
         return redirect(f"/pilots/{pilot_id}", settings, flash=flash)
     done = Flash("success", _("Pilot replicated in your town: it is submitted for review."))
     return redirect(f"/pilots/{pilot.id}", settings, flash=done)

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.email_rendering import kpi_results
 from core.disclosure import view_pilot
 from core.models import User
+from core.pilot_state import kpi_results
 from service.pages.directory import load_names, user_names
 from service.pages.timeline import describe
 from service.pilots import pilot_state, to_public, viewer_of, visible_pilot

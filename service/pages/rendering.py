@@ -2,37 +2,37 @@
 
 import math
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from activities.email_rendering import EmailRenderer
+from core import i18n
 from core.models import User
 from core.settings import Settings
 from service.errors import TooManyRequests
 from service.pages.csrf import FIELD as CSRF_FIELD
 from service.pages.csrf import csrf_token, remember_anonymous_seed
 from service.pages.flash import clear_flash, take_flash
-from service.pages.i18n import normalize_locale, translator
+from service.pages.i18n import normalize_locale
 from service.pages.labels import label
 from service.pages.session import LANGUAGE_COOKIE
+from workflows.messages import N_
 from workflows.stages import Role
 
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
-    Role.TOWN_OFFICER: [("/officer", "Pilots"), ("/officer/pilots/new", "Submit a pilot")],
-    Role.COMPANY: [("/company", "Invitations and trials"), ("/company/profile", "Profile")],
+    Role.TOWN_OFFICER: [("/officer", N_("Pilots")), ("/officer/pilots/new", N_("Submit a pilot"))],
+    Role.COMPANY: [("/company", N_("Invitations and trials")), ("/company/profile", N_("Profile"))],
     Role.ADMIN: [
-        ("/admin", "Overview"),
-        ("/admin/pilots", "Pilots"),
-        ("/admin/towns", "Towns"),
-        ("/admin/companies", "Companies"),
-        ("/admin/users", "Users"),
-        ("/admin/themes", "Themes"),
-        ("/admin/mailbox", "Mailbox"),
-        ("/admin/health", "Health"),
+        ("/admin", N_("Overview")),
+        ("/admin/pilots", N_("Pilots")),
+        ("/admin/towns", N_("Towns")),
+        ("/admin/companies", N_("Companies")),
+        ("/admin/users", N_("Users")),
+        ("/admin/themes", N_("Themes")),
+        ("/admin/mailbox", N_("Mailbox")),
+        ("/admin/health", N_("Health")),
     ],
 }
 
@@ -46,10 +46,8 @@ def environment(templates_dir: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # Dates and numbers read exactly as in the emails, in the region's time zone.
-    email_filters = EmailRenderer(Path(templates_dir)).env.filters
-    for name in ("date", "datetime", "number"):
-        env.filters[name] = email_filters[name]
+    # Words, dates and numbers in the reader's language, as in the emails.
+    i18n.install(env)
     env.filters["label"] = label
     env.globals["csrf_field"] = CSRF_FIELD
     return env
@@ -77,7 +75,6 @@ def render(
     values = {
         "user": user,
         "locale": locale,
-        "_": translator(locale),
         "csrf_token": csrf_token(request, settings),
         "flash": take_flash(request, settings),
         "navigation": NAVIGATION.get(user.role, []) if user else [],

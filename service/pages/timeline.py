@@ -6,34 +6,35 @@ from typing import Any, Literal
 
 from service.schemas.pilots import EventPublic, PersonActor, SystemActor
 from workflows.contracts import SystemKind
+from workflows.messages import N_
 
 Format = Literal["text", "number", "datetime", "decision", "yes_no", "list", "measurements"]
 
 # Each data key the workflow records: its label and how to show its value.
 _DETAILS: dict[str, tuple[str, Format]] = {
-    "title": ("Title", "text"),
-    "decision": ("Decision", "decision"),
-    "recommendation": ("Recommendation", "decision"),
-    "comment": ("Comment", "text"),
-    "reason": ("Reason", "text"),
-    "interested": ("Interested", "yes_no"),
-    "message": ("Offer", "text"),
-    "note": ("Note", "text"),
-    "lessons": ("Lessons", "text"),
-    "satisfaction": ("Satisfaction (1 to 5)", "number"),
-    "extension_days": ("Extension (days)", "number"),
-    "trial_start": ("Trial start", "datetime"),
-    "round": ("Round", "number"),
-    "reminder": ("Reminder", "number"),
-    "checkin": ("Report", "number"),
-    "company_id": ("Company", "text"),
-    "company_ids": ("Companies", "list"),
-    "expired": ("Without an answer", "list"),
-    "measurements": ("Measurements", "measurements"),
-    "kpi_results": ("Results", "measurements"),
+    "title": (N_("Title"), "text"),
+    "decision": (N_("Decision"), "decision"),
+    "recommendation": (N_("Recommendation"), "decision"),
+    "comment": (N_("Comment"), "text"),
+    "reason": (N_("Reason"), "text"),
+    "interested": (N_("Interested"), "yes_no"),
+    "message": (N_("Offer"), "text"),
+    "note": (N_("Note"), "text"),
+    "lessons": (N_("Lessons"), "text"),
+    "satisfaction": (N_("Satisfaction (1 to 5)"), "number"),
+    "extension_days": (N_("Extension (days)"), "number"),
+    "trial_start": (N_("Trial start"), "datetime"),
+    "round": (N_("Round"), "number"),
+    "reminder": (N_("Reminder"), "number"),
+    "checkin": (N_("Report"), "number"),
+    "company_id": (N_("Company"), "text"),
+    "company_ids": (N_("Companies"), "list"),
+    "expired": (N_("Without an answer"), "list"),
+    "measurements": (N_("Measurements"), "measurements"),
+    "kpi_results": (N_("Results"), "measurements"),
 }
 _COMPANY_KEYS = ("company_id", "company_ids", "expired")
-ANOTHER_COMPANY = "another company"
+ANOTHER_COMPANY = N_("another company")
 
 
 @dataclass
@@ -73,7 +74,7 @@ def describe(
 def _actor(event: EventPublic, users: dict[str, str]) -> str:
     actor = event.actor
     if isinstance(actor, SystemActor):
-        return "Automatic, on a deadline" if actor.system == SystemKind.TIMER else "pilotflow"
+        return N_("Automatic, on a deadline") if actor.system == SystemKind.TIMER else "pilotflow"
     if actor.user_id is None:
         # Another town reads who acted by role only (core.disclosure): no name, no address.
         return "" if actor.role else "pilotflow"
