@@ -21,7 +21,7 @@ from core.account_links import (
 from core.db import insert_or_ignore, transaction
 from core.models import Notification, User
 from core.settings import Settings
-from workflows.account_email import SEND_ACCOUNT_EMAIL, AccountEmailRequest, AccountEmailResult
+from workflows.contracts import AccountEmailRequest, AccountEmailResult
 
 # The templates this activity renders, each in every locale as .txt and .html.
 ACCOUNT_TEMPLATES = tuple(f"account_{purpose.value}" for purpose in LinkPurpose)
@@ -42,7 +42,7 @@ class AccountEmailActivities:
         self.notifications = notifications
         self.renderer = renderer or notifications.renderer
 
-    @activity.defn(name=SEND_ACCOUNT_EMAIL)
+    @activity.defn
     async def send_account_email(self, request: AccountEmailRequest) -> AccountEmailResult:
         """Queue the email once (if the link still means something), then send what is queued."""
         try:

@@ -5,10 +5,13 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from temporalio.converter import value_to_type
+from pydantic import TypeAdapter
 
 from core.models import Pilot
 from workflows.contracts import PilotState
+
+# Read as the data converter reads a payload: the same dates, enums and defaults.
+_PILOT_STATE = TypeAdapter(PilotState)
 
 
 def _encode(value: Any) -> Any:
@@ -22,7 +25,7 @@ def state_to_json(state: PilotState) -> dict[str, Any]:
 
 
 def state_from_json(data: dict[str, Any]) -> PilotState:
-    return value_to_type(PilotState, data)
+    return _PILOT_STATE.validate_python(data)
 
 
 def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
@@ -34,7 +37,7 @@ def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
     pilot.theme = proposal.theme
     pilot.needs = list(proposal.needs)
     pilot.budget_eur = proposal.budget_eur
-    pilot.desired_start = proposal.start_date
+    pilot.desired_start = proposal.desired_start
     pilot.duration_days = proposal.duration_days
     document = state_to_json(state)
     pilot.kpis = document["proposal"]["kpis"]
