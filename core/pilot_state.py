@@ -21,7 +21,8 @@ def _encode(value: Any) -> Any:
 
 
 def state_to_json(state: PilotState) -> dict[str, Any]:
-    return json.loads(json.dumps(dataclasses.asdict(state), default=_encode))
+    document: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(state), default=_encode))
+    return document
 
 
 def state_from_json(data: dict[str, Any]) -> PilotState:

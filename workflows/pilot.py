@@ -100,7 +100,8 @@ class PilotWorkflow:
         self._emails: list[asyncio.Task[None]] = []
         # Only a workflow started with its search attributes keeps them up to date: a server
         # that knows no custom attributes (the time-skipping test server) never sees one.
-        self._indexed = search_attributes.PILOT_STAGE in workflow.info().typed_search_attributes
+        indexed = workflow.info().typed_search_attributes.get(search_attributes.PILOT_STAGE)
+        self._indexed = indexed is not None
         self._submission: TransitionRecord | None = None
         if input.resume is not None:
             # A continued run carries on from the state the previous run handed over.
