@@ -18,8 +18,9 @@ from temporalio.service import TLSConfig
 
 from core.settings import Settings
 
-# Pydantic reads and writes the dates, datetimes, enums and dataclasses of the contracts; its
-# JSON of a dataclass is the default converter's, so histories written before still decode.
+# Pydantic reads and writes the dates, datetimes, enums and dataclasses of the contracts. It
+# reads the JSON the default converter wrote, so recorded histories still replay; it writes a
+# UTC datetime with `Z` where that wrote `+00:00`, the same instant to both.
 DATA_CONVERTER: DataConverter = pydantic_data_converter
 
 
