@@ -22,7 +22,7 @@ from core.db import insert_or_ignore, transaction
 from core.i18n import normalize_locale
 from core.models import Notification, User
 from core.settings import Settings
-from workflows.account_email import SEND_ACCOUNT_EMAIL, AccountEmailRequest, AccountEmailResult
+from workflows.contracts import AccountEmailRequest, AccountEmailResult
 
 # The templates this activity renders, each as .txt and .html, said in every locale.
 ACCOUNT_TEMPLATES = tuple(f"account_{purpose.value}" for purpose in LinkPurpose)
@@ -43,7 +43,7 @@ class AccountEmailActivities:
         self.notifications = notifications
         self.renderer = renderer or notifications.renderer
 
-    @activity.defn(name=SEND_ACCOUNT_EMAIL)
+    @activity.defn
     async def send_account_email(self, request: AccountEmailRequest) -> AccountEmailResult:
         """Queue the email once (if the link still means something), then send what is queued."""
         try:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from core.models import Company, Pilot
-from workflows.contracts import ActivityName, CandidateState, MatchingRequest, MatchingResult
+from workflows.contracts import CandidateState, MatchingRequest, MatchingResult
 from workflows.messages import N_
 
 # Points: needs met weigh most; a record of evaluated pilots helps; current trials weigh down.
@@ -32,7 +32,7 @@ class MatchingActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name=ActivityName.FIND_CANDIDATES)
+    @activity.defn
     async def find_candidates(self, request: MatchingRequest) -> MatchingResult:
         """The best `limit` eligible companies not yet invited, the preferred one first."""
         async with self._sessions() as session:

@@ -30,7 +30,6 @@ from core.models import Company, Notification, NotificationStatus, Theme, Town, 
 from core.settings import Settings
 from core.signing import sign
 from workflows.contracts import (
-    ActivityName,
     Audience,
     EmailTemplate,
     NotificationRequest,
@@ -194,7 +193,7 @@ class NotificationActivities:
         self.settings = settings
         self.renderer = renderer or EmailRenderer(settings.templates_dir)
 
-    @activity.defn(name=ActivityName.SEND_NOTIFICATION)
+    @activity.defn
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
         """Send a template to the request's audiences, each message at most once."""
         return await self.deliver_outbox(await self._record_outbox(request))

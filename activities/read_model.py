@@ -9,14 +9,14 @@ from temporalio import activity
 from core.db import insert_or_ignore, transaction
 from core.models import AuditEvent, Candidate, Pilot
 from core.pilot_state import apply_state
-from workflows.contracts import ActivityName, PilotState, TransitionRecord, workflow_id
+from workflows.contracts import PilotState, TransitionRecord, workflow_id
 
 
 class ReadModelActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name=ActivityName.RECORD_TRANSITION)
+    @activity.defn
     async def record_transition(self, record: TransitionRecord) -> None:
         """Idempotent: a retried call, or an older record arriving late, changes nothing."""
         state = record.state

@@ -20,6 +20,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from multiprocessing.synchronize import Event
 from typing import Any
 
@@ -44,9 +45,11 @@ from benchmarks.common import (
 from benchmarks.region import THEMES, WORDS, seed_reference, town_id
 from cli.smtp_sink import SmtpSink
 from cli.worker import build_worker
+from core import temporal_client
 from core.db import create_engine, create_sessionmaker
 from core.models import Notification, Pilot
 from core.settings import PROJECT_ROOT, Settings
+from core.temporal_client import DATA_CONVERTER
 from service.pilots import start_pilot, workflow_id
 from workflows import search_attributes
 from workflows.contracts import (
@@ -78,7 +81,7 @@ def _worker_process(
 
 async def _run_worker(settings: Settings, ready: Event, stop: Event) -> None:
     """The worker as `pilotflow worker` builds it, until the parent says stop."""
-    client = await Client.connect(settings.temporal_address)
+    client = await temporal_client.connect(settings)
     engine = create_engine(settings.effective_database_url)
     try:
         async with build_worker(client, settings, create_sessionmaker(engine)):
@@ -112,7 +115,7 @@ def proposal(rng: random.Random) -> Proposal:
         theme=rng.choice(THEMES),
         needs=rng.sample(WORDS, 2),
         budget_eur=20000.0,
-        desired_start="2027-03-01",
+        desired_start=date(2027, 3, 1),
         duration_days=90,
         kpis=[Kpi("usage", "visits", 0, 100)],
     )
@@ -341,6 +344,7 @@ async def main(args: argparse.Namespace) -> None:
         f"{args.batches} batches of {args.pilots} pilots, {TOWNS} towns, {args.companies} companies"
     )
     env = await WorkflowEnvironment.start_local(
+        data_converter=DATA_CONVERTER,
         dev_server_existing_path=str(PROJECT_ROOT / ".venv" / "bin" / "temporal"),
         search_attributes=list(search_attributes.ALL),
         ui=False,

@@ -108,7 +108,7 @@ def _state_template() -> dict[str, Any]:
         theme=THEMES[0],
         needs=["iot", "energy"],
         budget_eur=25000.0,
-        desired_start="2025-04-01",
+        desired_start=date(2025, 4, 1),
         duration_days=90,
         kpis=[Kpi("Énergie consommée", "kWh/mois", 12000, 8000), Kpi("Satisfaction", "%", 60, 75)],
     )

@@ -16,6 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from benchmarks.common import load_average, machine_facts, ms, p50, p95, table
+from core.temporal_client import DATA_CONVERTER
 from tests.support.histories import HISTORIES_DIR
 from workflows.pilot import PilotWorkflow
 
@@ -24,7 +25,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"# replay_histories — {machine_facts()}")
     paths = sorted(HISTORIES_DIR.glob("*.json"))
     histories = [WorkflowHistory.from_json(f"pilot-{p.stem}", p.read_text()) for p in paths]
-    replayer = Replayer(workflows=[PilotWorkflow])
+    replayer = Replayer(workflows=[PilotWorkflow], data_converter=DATA_CONVERTER)
     started = time.perf_counter()
     await replayer.replay_workflow(histories[0])
     print(f"  first replay of the run (sandbox warm-up): {ms(time.perf_counter() - started)} ms")

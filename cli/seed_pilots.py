@@ -115,7 +115,7 @@ def _proposal(
         "theme": theme,
         "needs": needs,
         "budget_eur": budget,
-        "desired_start": (today + timedelta(days=start_in_days)).isoformat(),
+        "desired_start": today + timedelta(days=start_in_days),
         "duration_days": duration_days,
         "kpis": [kpi],
     }

@@ -49,7 +49,8 @@ class _Controller(Controller):
         # Learn the port the OS picked when asked for port 0, before the readiness check uses it.
         if self.port == 0 and isinstance(self.server, asyncio.Server):
             self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        # aiosmtpd leaves this method unannotated.
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class SmtpSink:

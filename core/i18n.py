@@ -15,7 +15,7 @@ from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -165,7 +165,7 @@ def format_euros(value: float | None, locale: str) -> str:
     if value is None:
         return ""
     formats = _FORMATS[normalize_locale(locale)]
-    standard = numbers.Locale.parse(formats).currency_formats["standard"].pattern
+    standard = Locale.parse(formats).currency_formats["standard"].pattern
     whole = standard.replace(".00", "")
     return numbers.format_currency(value, "EUR", whole, locale=formats, currency_digits=False)
 

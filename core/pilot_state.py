@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from temporalio.converter import value_to_type
+from pydantic import TypeAdapter
 
 from core.models import Pilot
 from workflows.contracts import PilotState
+
+# Read as the data converter reads a payload: the same dates, enums and defaults.
+_PILOT_STATE = TypeAdapter(PilotState)
 
 
 def _encode(value: Any) -> Any:
@@ -19,11 +22,12 @@ def _encode(value: Any) -> Any:
 
 
 def state_to_json(state: PilotState) -> dict[str, Any]:
-    return json.loads(json.dumps(dataclasses.asdict(state), default=_encode))
+    document: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(state), default=_encode))
+    return document
 
 
 def state_from_json(data: dict[str, Any]) -> PilotState:
-    return value_to_type(PilotState, data)
+    return _PILOT_STATE.validate_python(data)
 
 
 def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
@@ -35,7 +39,7 @@ def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
     pilot.theme = proposal.theme
     pilot.needs = list(proposal.needs)
     pilot.budget_eur = proposal.budget_eur
-    pilot.desired_start = proposal.start_date
+    pilot.desired_start = proposal.desired_start
     pilot.duration_days = proposal.duration_days
     document = state_to_json(state)
     pilot.kpis = document["proposal"]["kpis"]

@@ -3,6 +3,8 @@
 Access to the Temporal frontend is admin access (a workflow trusts the actor its Update
 carries), so a production frontend asks for mTLS or an API key, as Temporal Cloud does;
 every process must then present the same credentials, which is why they all come from here.
+Every client converts payloads with pydantic, so a `date` crosses Temporal as a date; what
+builds a worker environment or a replayer without this factory takes `DATA_CONVERTER`.
 """
 
 from dataclasses import dataclass
@@ -10,9 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import TLSConfig
 
 from core.settings import Settings
+
+# Pydantic reads and writes the dates, datetimes, enums and dataclasses of the contracts. It
+# reads the JSON the default converter wrote, so recorded histories still replay; it writes a
+# UTC datetime with `Z` where that wrote `+00:00`, the same instant to both.
+DATA_CONVERTER: DataConverter = pydantic_data_converter
 
 
 class TemporalConfigError(ValueError):
@@ -83,5 +92,6 @@ async def connect(settings: Settings, **overrides: Any) -> Client:
         namespace=options.namespace,
         tls=options.tls,
         api_key=options.api_key,
+        data_converter=DATA_CONVERTER,
         **overrides,
     )

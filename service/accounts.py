@@ -39,11 +39,8 @@ from service.errors import Conflict, Invalid, Unauthorized
 from service.schemas.users import UserCreate
 from service.temporal import TemporalConnector
 from service.throttle import AttemptLimits, HashingPool
-from workflows.account_email import (
-    AccountEmailRequest,
-    AccountEmailWorkflow,
-    account_email_workflow_id,
-)
+from workflows.account_email import AccountEmailWorkflow, account_email_workflow_id
+from workflows.contracts import AccountEmailRequest
 
 WRONG_PASSWORD = "wrong email or password"
 BAD_LINK = "this link is invalid, expired or already used"

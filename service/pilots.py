@@ -6,7 +6,7 @@ import dataclasses
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,7 +102,7 @@ def proposal_from(body: PilotCreate, town_id: str) -> Proposal:
         theme=body.theme,
         needs=list(body.needs),
         budget_eur=body.budget_eur,
-        desired_start=body.desired_start.isoformat(),
+        desired_start=body.desired_start,
         duration_days=body.duration_days,
         kpis=[Kpi(k.name, k.unit, k.baseline, k.target) for k in body.kpis],
     )
@@ -113,8 +113,6 @@ def amended(proposal: Proposal, changes: PilotUpdate) -> Proposal:
     fields = {name: getattr(changes, name) for name in changes.model_fields_set}
     if changes.kpis is not None:
         fields["kpis"] = [Kpi(k.name, k.unit, k.baseline, k.target) for k in changes.kpis]
-    if changes.desired_start is not None:
-        fields["desired_start"] = changes.desired_start.isoformat()
     if changes.needs is not None:
         fields["needs"] = list(changes.needs)
     return Proposal(**{**proposal.__dict__, **fields})
@@ -193,7 +191,7 @@ def to_public(state: PilotState, user: User) -> PilotPublic:
         theme=proposal.theme,
         needs=list(proposal.needs),
         budget_eur=proposal.budget_eur,
-        desired_start=date.fromisoformat(proposal.desired_start),
+        desired_start=proposal.desired_start,
         duration_days=proposal.duration_days,
         kpis=[KpiPublic.model_validate(k.__dict__) for k in proposal.kpis],
         stage=shown.stage,

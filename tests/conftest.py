@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.db import create_engine, create_sessionmaker
 from core.migrate import upgrade_async
+from core.temporal_client import DATA_CONVERTER
 from workflows import search_attributes
 
 VENV_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
@@ -86,6 +87,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     One for the whole run: every test uses its own task queue and workflow ids.
     """
     environment = await WorkflowEnvironment.start_local(
+        data_converter=DATA_CONVERTER,
         dev_server_existing_path=str(TEMPORAL_CLI),
         search_attributes=list(search_attributes.ALL),
         ui=False,

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
-from temporalio.client import Client
 
 from cli.main import build_parser
 from cli.temporal_server import SEARCH_ATTRIBUTES, server_command, wait_until_ready
+from core import temporal_client
 from core.settings import Settings
 from tests.conftest import TEMPORAL_CLI
 
@@ -135,7 +135,7 @@ def test_migrate_creates_the_schema_in_the_data_dir(tmp_path: Path) -> None:
 
 async def _check_server(settings: Settings) -> None:
     await wait_until_ready(settings, seconds=30)
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    client = await temporal_client.connect(settings)
     listing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=settings.temporal_namespace)
     )

@@ -9,6 +9,7 @@ from temporalio.client import Client
 
 from cli.seed import is_seeded, seed
 from cli.temporal_server import wait_until_ready
+from core import temporal_client
 from core.settings import Settings
 from tests.test_cli import PROJECT_ROOT, free_port, pilotflow, pilotflow_env
 
@@ -55,7 +56,7 @@ async def test_demo_pilots_reach_their_stages_once(tmp_path: Path) -> None:
         with worker:
             assert await seed(settings)
             assert is_seeded(settings)
-            client = await Client.connect(settings.temporal_address)
+            client = await temporal_client.connect(settings)
             assert await _counts(client) == EXPECTED
             # A second run finds the pilots in the read model and starts none.
             assert await seed(settings)

@@ -8,7 +8,7 @@ on to the dev server: the client really presents its certificate and checks the 
 import asyncio
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,6 +68,11 @@ async def test_a_plain_connection_through_the_factory(dev_env: WorkflowEnvironme
     address = dev_env.client.service_client.config.target_host
     client = await temporal_client.connect(settings(temporal_address=address))
     assert await client.service_client.check_health(timeout=timedelta(seconds=5))
+    # Its payloads carry a date as the ISO string, read back as a date.
+    converter = client.data_converter.payload_converter
+    [payload] = converter.to_payloads([date(2027, 3, 1)])
+    assert payload.data == b'"2027-03-01"'
+    assert converter.from_payloads([payload], [date]) == [date(2027, 3, 1)]
     # The API's connector goes through the same factory.
     connector = TemporalConnector(settings(temporal_address=address))
     assert await connector.healthy()

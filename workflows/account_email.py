@@ -5,34 +5,12 @@ The workflow id is derived from the purpose, the user, the password fingerprint 
 link's time bucket, so asking twice while a link lives sends one email.
 """
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
-SEND_ACCOUNT_EMAIL = "send_account_email"
-# SMTP down is retried for as long as it takes; a user who is gone is not.
-ACCOUNT_EMAIL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-    non_retryable_error_types=["UnknownPurpose"],
-)
-
-
-@dataclass
-class AccountEmailRequest:
-    purpose: str  # core.account_links.LinkPurpose
-    user_id: str
-    fingerprint: str
-
-
-@dataclass
-class AccountEmailResult:
-    sent: bool
-    # Why nothing was sent: the user is gone or inactive, or the password changed meanwhile.
-    skipped_because: str = ""
+with workflow.unsafe.imports_passed_through():
+    from activities.account_email import AccountEmailActivities
+    from workflows.contracts import AccountEmailRequest, AccountEmailResult
+    from workflows.retries import ACCOUNT_EMAIL_DELIVERY_RETRY, ACCOUNT_EMAIL_DELIVERY_TIMEOUT
 
 
 def account_email_workflow_id(request: AccountEmailRequest, bucket: int) -> str:
@@ -43,11 +21,9 @@ def account_email_workflow_id(request: AccountEmailRequest, bucket: int) -> str:
 class AccountEmailWorkflow:
     @workflow.run
     async def run(self, request: AccountEmailRequest) -> AccountEmailResult:
-        result: AccountEmailResult = await workflow.execute_activity(
-            SEND_ACCOUNT_EMAIL,
+        return await workflow.execute_activity_method(
+            AccountEmailActivities.send_account_email,
             request,
-            result_type=AccountEmailResult,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=ACCOUNT_EMAIL_RETRY,
+            start_to_close_timeout=ACCOUNT_EMAIL_DELIVERY_TIMEOUT,
+            retry_policy=ACCOUNT_EMAIL_DELIVERY_RETRY,
         )
-        return result

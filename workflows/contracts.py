@@ -120,19 +120,6 @@ class ReportingParty(StrEnum):
     PARTNER = "partner"
 
 
-class ActivityName(StrEnum):
-    """The pilot's activities, registered and called by these names (histories replay by name).
-
-    The workflow calls them by name, not by reference: a reference would import the
-    activities' modules, and with them SQLAlchemy, aiosmtplib and Jinja2, into the workflow's
-    module.
-    """
-
-    RECORD_TRANSITION = "record_transition"
-    FIND_CANDIDATES = "find_candidates"
-    SEND_NOTIFICATION = "send_notification"
-
-
 def workflow_id(pilot_id: str) -> str:
     """A pilot's workflow is `pilot-<id>`: the service, the activities and tools agree here."""
     return f"pilot-{pilot_id}"
@@ -166,13 +153,9 @@ class Proposal:
     theme: str
     needs: list[str]
     budget_eur: float
-    desired_start: str  # ISO date: the default converter has no `date`
+    desired_start: date
     duration_days: int
     kpis: list[Kpi] = field(default_factory=list)
-
-    @property
-    def start_date(self) -> date:
-        return date.fromisoformat(self.desired_start)
 
 
 @dataclass
@@ -471,3 +454,20 @@ def email_view(state: PilotState) -> PilotState:
         parent_id=state.parent_id,
         seq=state.seq,
     )
+
+
+# The account email workflow's contract.
+
+
+@dataclass
+class AccountEmailRequest:
+    purpose: str  # core.account_links.LinkPurpose
+    user_id: str
+    fingerprint: str
+
+
+@dataclass
+class AccountEmailResult:
+    sent: bool
+    # Why nothing was sent: the user is gone or inactive, or the password changed meanwhile.
+    skipped_because: str = ""

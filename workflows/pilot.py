@@ -14,16 +14,19 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    # Activities are called by reference; their modules pass through, so the I/O libraries
+    # they import are loaded once by the worker, never run in the sandbox.
+    from activities.matching import MatchingActivities
+    from activities.notifications import NotificationActivities
+    from activities.read_model import ReadModelActivities
     from workflows import search_attributes
     from workflows.contracts import (
         KEYED_UPDATE_PREFIX,
         ActionBounds,
         ActionResult,
-        ActivityName,
         Actor,
         AmendRequest,
         Audience,
@@ -34,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         EvaluationRequest,
         EventKind,
         MatchingRequest,
-        MatchingResult,
         NotificationRequest,
         Outcome,
         PilotInput,
@@ -54,6 +56,15 @@ with workflow.unsafe.imports_passed_through():
         workflow_actor,
     )
     from workflows.messages import N_
+    from workflows.retries import (
+        MATCHING_RETRY,
+        MATCHING_TIMEOUT,
+        NOTIFICATION_DELIVERY_HEARTBEAT,
+        NOTIFICATION_DELIVERY_RETRY,
+        NOTIFICATION_DELIVERY_TIMEOUT,
+        READ_MODEL_WRITE_RETRY,
+        READ_MODEL_WRITE_TIMEOUT,
+    )
     from workflows.stages import (
         END_STAGES,
         Action,
@@ -65,16 +76,6 @@ with workflow.unsafe.imports_passed_through():
         reporter,
     )
 
-RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
-# Email is retried with backoff for as long as it takes: a message is never dropped.
-EMAIL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-    non_retryable_error_types=["TemplateNotFound", "UndefinedError"],
-)
 ANSWERABLE = frozenset({CandidateStatus.INVITED, CandidateStatus.INTERESTED})
 # The audit entry of each stage a pilot can end in early (`_end`).
 ENDED_EVENT = {
@@ -100,7 +101,8 @@ class PilotWorkflow:
         self._emails: list[asyncio.Task[None]] = []
         # Only a workflow started with its search attributes keeps them up to date: a server
         # that knows no custom attributes (the time-skipping test server) never sees one.
-        self._indexed = search_attributes.PILOT_STAGE in workflow.info().typed_search_attributes
+        indexed = workflow.info().typed_search_attributes.get(search_attributes.PILOT_STAGE)
+        self._indexed = indexed is not None
         self._submission: TransitionRecord | None = None
         if input.resume is not None:
             # A continued run carries on from the state the previous run handed over.
@@ -198,12 +200,11 @@ class PilotWorkflow:
             exclude_company_ids=[c.company_id for c in self._state.candidates],
             preferred_company_id=self._preferred_company_id if self._state.round == 1 else None,
         )
-        result = await workflow.execute_activity(
-            ActivityName.FIND_CANDIDATES,
+        result = await workflow.execute_activity_method(
+            MatchingActivities.find_candidates,
             request,
-            result_type=MatchingResult,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RECORD_RETRY,
+            start_to_close_timeout=MATCHING_TIMEOUT,
+            retry_policy=MATCHING_RETRY,
         )
         if self._state.stage != Stage.MATCHING:
             return []
@@ -387,7 +388,7 @@ class PilotWorkflow:
                 candidate.status = CandidateStatus.NOT_SELECTED
                 others.append(candidate.company_id)
         self._state.partner_company_id = request.company_id
-        start_in_days = (self._state.proposal.start_date - workflow.now().date()).days
+        start_in_days = (self._state.proposal.desired_start - workflow.now().date()).days
         self._state.trial_start = workflow.now() + self._days(max(start_in_days, 0))
         starts_now = start_in_days <= 0
         self._state.deadline = None if starts_now else self._state.trial_start
@@ -626,11 +627,11 @@ class PilotWorkflow:
         )
 
     async def _write(self, record: TransitionRecord) -> None:
-        await workflow.execute_activity(
-            ActivityName.RECORD_TRANSITION,
+        await workflow.execute_activity_method(
+            ReadModelActivities.record_transition,
             record,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RECORD_RETRY,
+            start_to_close_timeout=READ_MODEL_WRITE_TIMEOUT,
+            retry_policy=READ_MODEL_WRITE_RETRY,
         )
 
     def _notify(
@@ -656,13 +657,12 @@ class PilotWorkflow:
 
     async def _send(self, request: NotificationRequest) -> None:
         try:
-            await workflow.execute_activity(
-                ActivityName.SEND_NOTIFICATION,
+            await workflow.execute_activity_method(
+                NotificationActivities.send_notification,
                 request,
-                # A large audience takes a while; the activity heartbeats after each message.
-                start_to_close_timeout=timedelta(minutes=10),
-                heartbeat_timeout=timedelta(seconds=30),
-                retry_policy=EMAIL_RETRY,
+                start_to_close_timeout=NOTIFICATION_DELIVERY_TIMEOUT,
+                heartbeat_timeout=NOTIFICATION_DELIVERY_HEARTBEAT,
+                retry_policy=NOTIFICATION_DELIVERY_RETRY,
             )
         except ActivityError as error:
             # The outbox keeps the message as failed, with its error, for the admins.

@@ -23,13 +23,13 @@ from service.pages.proposal_form import kpi_row_count, read_proposal, values_of
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageOfficer, PageUser
-from service.pilots import workflow_id
 from service.routes import pilot_actions
 from service.routes import pilots as pilot_routes
 from service.routes.pilot_actions import PilotAction
 from service.schemas.common import IdPath
 from service.schemas.pilots import PilotCreate, PilotUpdate
 from service.workflow_history import temporal_ui_url
+from workflows.contracts import workflow_id
 from workflows.stages import Action
 
 router = page_router(prefix="/pilots/{pilot_id}")

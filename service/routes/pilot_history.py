@@ -9,7 +9,7 @@ from core.models import AuditEvent, NotificationStatus
 from core.pilot_repository import PilotRepository
 from service.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalClientDep
 from service.errors import error_responses
-from service.pilots import pilot_state, viewer_of, visible_pilot, workflow_id
+from service.pilots import pilot_state, viewer_of, visible_pilot
 from service.schemas.common import IdPath
 from service.schemas.pilots import (
     EventPublic,
@@ -19,6 +19,7 @@ from service.schemas.pilots import (
     WorkflowHistoryPublic,
 )
 from service.workflow_history import summarise_history, temporal_ui_url
+from workflows.contracts import workflow_id
 
 router = APIRouter(
     prefix="/api/v1/pilots/{pilot_id}",

@@ -102,7 +102,7 @@ async def replicate_pilot(
     proposal = state.proposal
     proposal.town_id = officer.town_id
     # The parent's start date has passed: the new trial starts once a partner is chosen.
-    proposal.desired_start = max(proposal.start_date, date.today()).isoformat()
+    proposal.desired_start = max(proposal.desired_start, date.today())
     pilot = await create_pilot(
         session,
         client,

@@ -18,7 +18,7 @@ from core.models import Notification, User
 from core.security import hash_password, unusable_password_hash
 from core.settings import Settings
 from tests.support.smtp import free_port, running_sink
-from workflows.account_email import AccountEmailRequest
+from workflows.contracts import AccountEmailRequest
 
 SECRET = "account-email-secret"
 

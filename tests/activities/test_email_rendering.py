@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
-from temporalio.converter import DataConverter
 
 from activities.account_email import ACCOUNT_TEMPLATES
 from activities.email_rendering import (
@@ -17,6 +16,7 @@ from activities.email_rendering import (
 )
 from core.i18n import normalize_locale
 from core.settings import PROJECT_ROOT
+from core.temporal_client import DATA_CONVERTER
 from tests.support.sample_pilot import SAMPLE_EXTRAS, sample_pilot_state
 from workflows.contracts import EmailTemplate, PilotState
 
@@ -110,8 +110,8 @@ def test_every_template_renders_subject_text_and_html(
 def test_templates_render_the_state_as_it_arrives_through_temporal(
     renderer: EmailRenderer, template: str, locale: str
 ) -> None:
-    """Temporal's JSON converter gives `date` fields back as ISO strings."""
-    converter = DataConverter.default.payload_converter
+    """What the data converter writes and reads back renders as the state itself."""
+    converter = DATA_CONVERTER.payload_converter
     [pilot] = converter.from_payloads(converter.to_payloads([sample_pilot_state()]), [PilotState])
     direct = render(renderer, template, locale)
     assert render(renderer, template, locale, pilot=pilot) == direct

@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +24,7 @@ def _state(seq: int, stage: str, **changes: object) -> PilotState:
         theme="efficient-city",
         needs=["iot"],
         budget_eur=1000.0,
-        desired_start="2026-12-01",
+        desired_start=date(2026, 12, 1),
         duration_days=60,
         kpis=[Kpi("usage", "visits", 10.0, 20.0)],
     )

@@ -15,11 +15,8 @@ from core.account_links import LinkPurpose, link_ttl_seconds, password_fingerpri
 from core.models import User
 from core.settings import Settings
 from tests.e2e.conftest import ADMIN
-from workflows.account_email import (
-    AccountEmailRequest,
-    AccountEmailResult,
-    account_email_workflow_id,
-)
+from workflows.account_email import account_email_workflow_id
+from workflows.contracts import AccountEmailRequest, AccountEmailResult
 
 WAIT_SECONDS = 30
 

@@ -135,7 +135,7 @@ async def test_pilot_runs_to_generalization_on_real_parts(
         theme="efficient-city",
         needs=["lighting"],
         budget_eur=25000.0,
-        desired_start=datetime.now(UTC).date().isoformat(),
+        desired_start=datetime.now(UTC).date(),
         duration_days=40,
         kpis=[Kpi("energy", "kWh", 1000.0, 700.0)],
     )

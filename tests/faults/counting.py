@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from core.models import AuditEvent, Notification, Pilot
+from core.temporal_client import DATA_CONVERTER
 from tests.faults.driver import END_STAGE, Workload
 from tests.faults.smtp_server import ControllableSmtpServer
 
@@ -64,7 +65,7 @@ async def settle(
 ) -> str | None:
     """Wait until every pilot's workflow completed and its email is marked sent; None if so."""
     deadline = time.monotonic() + seconds
-    client = await Client.connect(temporal_address)
+    client = await Client.connect(temporal_address, data_converter=DATA_CONVERTER)
     waiting = ""
     while time.monotonic() < deadline:
         running = 0

@@ -4,7 +4,7 @@ The rows are written the way the workflow's activity writes them (`apply_state`)
 tests need no Temporal server.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,7 +32,7 @@ async def _pilot(
 ) -> str:
     created = NOW - timedelta(minutes=age_minutes)
     pilot_id = f"p{age_minutes:04d}"
-    proposal = Proposal(town_id, title, f"About {title}", theme, [], 1.0, "2027-01-01", 30)
+    proposal = Proposal(town_id, title, f"About {title}", theme, [], 1.0, date(2027, 1, 1), 30)
     state = PilotState(pilot_id, town_id, proposal, stage, created, created, outcome=outcome)
     state.deadline, state.waiting_on = deadline, ("admin" if deadline else None)
     if invited:

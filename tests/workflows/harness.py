@@ -50,12 +50,12 @@ class Recorder:
     notifications: list[NotificationRequest] = field(default_factory=list)
     matching_requests: list[MatchingRequest] = field(default_factory=list)
 
-    @activity.defn(name="record_transition")
+    @activity.defn
     async def record_transition(self, record: TransitionRecord) -> None:
         if all(t.seq != record.seq for t in self.transitions):
             self.transitions.append(record)
 
-    @activity.defn(name="find_candidates")
+    @activity.defn
     async def find_candidates(self, request: MatchingRequest) -> MatchingResult:
         self.matching_requests.append(request)
         free = [c for c in self.pool if c not in request.exclude_company_ids]
@@ -70,7 +70,7 @@ class Recorder:
             ]
         )
 
-    @activity.defn(name="send_notification")
+    @activity.defn
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
         self.notifications.append(request)
         return NotificationResult(sent=1)
@@ -104,7 +104,7 @@ def proposal(*, desired_start: date, duration_days: int = 90) -> Proposal:
         theme="efficient-city",
         needs=["iot", "lighting"],
         budget_eur=40000.0,
-        desired_start=desired_start.isoformat(),
+        desired_start=desired_start,
         duration_days=duration_days,
         kpis=[Kpi(name="energy", unit="kWh", baseline=1000.0, target=700.0)],
     )

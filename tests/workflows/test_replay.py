@@ -8,6 +8,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from core.temporal_client import DATA_CONVERTER
 from tests.support.histories import HISTORIES_DIR, recording
 from workflows.pilot import PilotWorkflow
 
@@ -35,4 +36,5 @@ def test_every_path_has_a_recorded_history() -> None:
     ids=[p.stem for p in HISTORIES],
 )
 async def test_history_replays(history: WorkflowHistory) -> None:
-    await Replayer(workflows=[PilotWorkflow]).replay_workflow(history)
+    replayer = Replayer(workflows=[PilotWorkflow], data_converter=DATA_CONVERTER)
+    await replayer.replay_workflow(history)

@@ -1,6 +1,6 @@
 """The pure stage machine: the one table the workflow and the service both read."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -33,7 +33,7 @@ STRANGER = Actor("company", "s", company_id="zz")
 
 
 def _state(stage: Stage, **changes: object) -> PilotState:
-    proposal = Proposal("lille", "t", "s", "efficient-city", [], 1.0, "2026-12-01", 30)
+    proposal = Proposal("lille", "t", "s", "efficient-city", [], 1.0, date(2026, 12, 1), 30)
     state = PilotState("p", "lille", proposal, stage, NOW, NOW)
     state.candidates = [
         CandidateState("c1", "C1", 1.0, [], 1, "invited"),

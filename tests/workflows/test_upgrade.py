@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
+from core.temporal_client import DATA_CONVERTER
 from tests.support.histories import HISTORIES_DIR
 from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, start_pilot
 from tests.workflows.upgraded_pilot import (
@@ -87,7 +88,7 @@ async def _to_closed(handle: Handle) -> PilotState:
 
 
 async def _replays(code: type[PilotWorkflow], history: WorkflowHistory) -> None:
-    await Replayer(workflows=[code]).replay_workflow(history)
+    await Replayer(workflows=[code], data_converter=DATA_CONVERTER).replay_workflow(history)
 
 
 async def test_pilots_started_on_the_old_code_finish_on_the_patched_code(

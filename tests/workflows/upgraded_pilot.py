@@ -9,25 +9,32 @@ workflow class, so each re-declares `run` as a call to the parent's. A module of
 because the workflow sandbox re-imports the module that defines a workflow.
 """
 
-from datetime import timedelta
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import NotificationRequest, PilotInput, PilotResult, email_view
-    from workflows.pilot import EMAIL_RETRY, PilotWorkflow
+    from activities.notifications import NotificationActivities
+    from workflows.contracts import (
+        Audience,
+        NotificationRequest,
+        PilotInput,
+        PilotResult,
+        email_view,
+    )
+    from workflows.pilot import PilotWorkflow
+    from workflows.retries import NOTIFICATION_DELIVERY_RETRY, NOTIFICATION_DELIVERY_TIMEOUT
 
 PATCH_MATCHING_NOTICE = "matching-started-notice"
 NOTICE = "matching_started"
 
 
 async def _tell_the_town_matching_began(pilot: PilotWorkflow) -> None:
-    request = NotificationRequest(NOTICE, pilot._state.seq, email_view(pilot._state), ["town"])
-    await workflow.execute_activity(
-        "send_notification",
+    state = email_view(pilot._state)
+    request = NotificationRequest(NOTICE, pilot._state.seq, state, [Audience.TOWN])
+    await workflow.execute_activity_method(
+        NotificationActivities.send_notification,
         request,
-        start_to_close_timeout=timedelta(minutes=10),
-        retry_policy=EMAIL_RETRY,
+        start_to_close_timeout=NOTIFICATION_DELIVERY_TIMEOUT,
+        retry_policy=NOTIFICATION_DELIVERY_RETRY,
     )
 
 
