@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
-from service.accounts import AccountGuards
 from service.errors import register_error_handlers
 from service.input_guard import InputGuardMiddleware
 from service.pages import include_pages
@@ -31,6 +30,7 @@ from service.routes import (
 )
 from service.temporal import TemporalConnector
 from service.throttle import AttemptLimits, HashingPool
+from service.use_cases.accounts import AccountGuards
 
 logger = logging.getLogger(__name__)
 

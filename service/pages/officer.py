@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from core.pilot_repository import PilotFilters
 from core.repositories import ThemeRepository
 from service.deps import SessionDep, SettingsDep, TemporalClientDep
 from service.errors import Invalid
@@ -19,8 +20,8 @@ from service.pages.proposal_form import kpi_row_count, read_proposal
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageOfficer
-from service.routes import pilots as pilot_routes
 from service.schemas.pilots import PilotCreate, PilotPublic
+from service.use_cases import pilots
 from workflows.stages import Action, Stage
 
 router = page_router(prefix="/officer")
@@ -33,11 +34,11 @@ LISTED = 100
 @router.get("")
 async def dashboard(*, request: Request, session: SessionDep, officer: PageOfficer) -> Response:
     """The town's pilots by stage with their next deadline, and pilots offered to replicate."""
-    own = await pilot_routes.list_pilots(
-        session=session, user=officer, town_id=officer.town_id, limit=LISTED
+    own = await pilots.list_pilots(
+        session, officer, PilotFilters(town_id=officer.town_id), limit=LISTED
     )
-    closed = await pilot_routes.list_pilots(
-        session=session, user=officer, stage=Stage.CLOSED, limit=LISTED
+    closed = await pilots.list_pilots(
+        session, officer, PilotFilters(stage=Stage.CLOSED), limit=LISTED
     )
     by_stage: dict[str, list[PilotPublic]] = {}
     for pilot in own.items:
@@ -84,13 +85,8 @@ async def submit_pilot(
         return await _proposal_page(request, session, values, proposal.errors(error, _), 422)
     key = values.get("submission_key", "")
     try:
-        pilot = await pilot_routes.submit_pilot(
-            body=body,
-            session=session,
-            settings=settings,
-            client=client,
-            officer=officer,
-            idempotency_key=key if SUBMISSION_KEY.match(key) else None,
+        pilot = await pilots.submit_pilot(
+            session, client, settings, officer, body, key if SUBMISSION_KEY.match(key) else None
         )
     except Invalid as error:
         errors = {invalid_field(error): error.detail}

@@ -24,11 +24,10 @@ from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageOfficer, PageUser
 from service.pilots import workflow_id
-from service.routes import pilot_actions
-from service.routes import pilots as pilot_routes
-from service.routes.pilot_actions import PilotAction
 from service.schemas.common import IdPath
 from service.schemas.pilots import PilotCreate, PilotUpdate
+from service.use_cases import pilot_actions, pilots
+from service.use_cases.pilot_actions import PilotAction
 from service.workflow_history import temporal_ui_url
 from workflows.stages import Action
 
@@ -71,7 +70,7 @@ async def act(
         return await _page(request, session, user, pilot_id, failed)
     try:
         on = PilotAction(session, client, settings, user, pilot_id, _submission_key(form))
-        await spec.route(body=body, on=on)
+        await spec.take(on, body)
     except Exception as error:
         refused = refusal(error)
         if refused is None:
@@ -86,7 +85,7 @@ async def amend_form(
     *, request: Request, pilot_id: IdPath, session: SessionDep, officer: PageOfficer
 ) -> Response:
     """The proposal form, filled in, for the changes the programme team asked for."""
-    pilot = await pilot_routes.read_pilot(pilot_id=pilot_id, session=session, user=officer)
+    pilot = await pilots.read_pilot(session, officer, pilot_id)
     if Action.AMEND not in pilot.allowed_actions:
         _ = translator(page_locale(request))
         flash = Flash("error", _("This pilot cannot be amended now."))
@@ -118,7 +117,7 @@ async def amend(
         return await _amend_page(request, session, pilot_id, values, errors, 422)
     try:
         on = PilotAction(session, client, settings, officer, pilot_id, _submission_key(form))
-        await pilot_actions.amend(body=body, on=on)
+        await pilot_actions.amend(on, body)
     except Exception as error:
         refused = refusal(error)
         if refused is None:
@@ -141,16 +140,10 @@ async def replicate(
 ) -> Response:
     """Start the same pilot in the officer's town, as POST .../replicate does."""
     _ = translator(page_locale(request))
-    key = str((await request.form()).get("submission_key") or "")
+    key = _submission_key(await request.form())
     try:
-        pilot = await pilot_routes.replicate_pilot(
-            pilot_id=pilot_id,
-            session=session,
-            settings=settings,
-            client=client,
-            officer=officer,
-            idempotency_key=key if SUBMISSION_KEY.match(key) else None,
-        )
+        on = PilotAction(session, client, settings, officer, pilot_id, key)
+        pilot = await pilot_actions.replicate(on)
     except Exception as error:
         refused = refusal(error)
         if refused is None:

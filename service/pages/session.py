@@ -15,8 +15,8 @@ from core.db import transaction
 from core.models import User, utcnow
 from core.settings import Settings
 from service.auth import renew_session, session_id_of, signed_in, token_ttl_seconds
-from service.deps import SessionDep, SettingsDep, get_sessionmaker
-from service.errors import Forbidden, Unauthorized
+from service.deps import SessionDep, SettingsDep, get_sessionmaker, require_role
+from service.errors import Unauthorized
 from workflows.stages import Role
 
 SESSION_COOKIE = "pf_session"
@@ -80,20 +80,9 @@ def _seconds_left(expires_at: datetime) -> float:
 PageUser = Annotated[User, Depends(get_page_user)]
 
 
-def _role(*roles: Role) -> Any:
-    allowed = frozenset(roles)
-
-    async def dependency(*, user: PageUser) -> User:
-        if user.role not in allowed:
-            raise Forbidden(f"a {user.role} may not open this page")
-        return user
-
-    return Depends(dependency)
-
-
-PageAdmin = Annotated[User, _role(Role.ADMIN)]
-PageOfficer = Annotated[User, _role(Role.TOWN_OFFICER)]
-PageCompany = Annotated[User, _role(Role.COMPANY)]
+PageAdmin = Annotated[User, Depends(require_role(Role.ADMIN, user_of=get_page_user))]
+PageOfficer = Annotated[User, Depends(require_role(Role.TOWN_OFFICER, user_of=get_page_user))]
+PageCompany = Annotated[User, Depends(require_role(Role.COMPANY, user_of=get_page_user))]
 
 
 def home_of(user: User) -> str:

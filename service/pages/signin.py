@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from service import accounts
 from service.deps import (
     AccountGuardsDep,
     ClientAddress,
@@ -28,6 +27,7 @@ from service.pages.session import (
     session_id_from_cookie,
     set_session_cookie,
 )
+from service.use_cases import accounts
 
 router = page_router()
 
