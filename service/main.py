@@ -14,7 +14,7 @@ from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
 from service.errors import register_error_handlers
 from service.input_guard import InputGuardMiddleware
-from service.pages import include_pages
+from service.pages.app import mount_pages
 from service.request_context import RequestContextMiddleware, bind_pilot_id
 from service.routes import (
     admin,
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    include_pages(app)
+    mount_pages(app)  # last: the API's routes answer first
     app.add_middleware(InputGuardMiddleware, max_body=MAX_BODY_BYTES)
     app.add_middleware(RequestContextMiddleware)  # outermost: its id is on every line
     return app

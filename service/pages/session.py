@@ -15,7 +15,7 @@ from core.db import transaction
 from core.models import User, utcnow
 from core.settings import Settings
 from service.auth import renew_session, session_id_of, signed_in, token_ttl_seconds
-from service.deps import SessionDep, SettingsDep, get_sessionmaker, require_role
+from service.deps import SettingsDep, get_sessionmaker, require_role
 from service.errors import Unauthorized
 from workflows.stages import Role
 
@@ -54,22 +54,26 @@ def session_id_from_cookie(request: Request, settings: Settings) -> str | None:
         return None
 
 
-async def get_page_user(*, request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    """The signed-in user of this browser; SignInRequired if there is none."""
+async def get_page_user(*, request: Request, settings: SettingsDep) -> User:
+    """The signed-in user of this browser; SignInRequired if there is none.
+
+    Read in a transaction of its own, as for a bearer token: the user comes back detached
+    with its fields loaded, so an error page can still be rendered for them after the
+    request's session has rolled back.
+    """
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired
-    try:
-        caller = await signed_in(session, token, settings)
-    except Unauthorized as error:
-        raise SignInRequired from error
-    request.state.user = caller.user
-    # A session in use is renewed once past half its life, so an active user stays in.
-    if _seconds_left(caller.expires_at) < token_ttl_seconds(settings) / 2:
-        # Its own short transaction: the request's may wait on a form's slow work.
-        async with transaction(get_sessionmaker(request)) as db:
+    async with transaction(get_sessionmaker(request)) as db:
+        try:
+            caller = await signed_in(db, token, settings)
+        except Unauthorized as error:
+            raise SignInRequired from error
+        # A session in use is renewed once past half its life, so an active user stays in.
+        if _seconds_left(caller.expires_at) < token_ttl_seconds(settings) / 2:
             await renew_session(db, caller.session_id, settings)
-        request.state.renewed_token = token
+            request.state.renewed_token = token
+    request.state.user = caller.user
     return caller.user
 
 

@@ -46,6 +46,13 @@ async def update_me(
     return UserPublic.model_validate(user)
 
 
+async def choose_locale(session: AsyncSession, user_id: str, locale: str) -> None:
+    """Show this user the pages and emails in `locale` from now on."""
+    user = await _user(session, user_id)
+    user.locale = locale
+    await session.flush()
+
+
 async def list_users(session: AsyncSession) -> list[User]:
     """Every user (the pages show whether each is active, which UserPublic leaves out)."""
     return list(await UserRepository(session).all())
