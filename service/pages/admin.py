@@ -8,7 +8,6 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from core.pilot_repository import PilotFilters
-from core.repositories import ThemeRepository, TownRepository
 from service.deps import SessionDep
 from service.errors import Invalid
 from service.pages.directory import Names, load_names
@@ -18,6 +17,8 @@ from service.pages.session import PageAdmin
 from service.schemas.pilots import Overview
 from service.use_cases.overview import overview as overview_of
 from service.use_cases.pilots import list_pilots
+from service.use_cases.themes import list_themes
+from service.use_cases.towns import list_towns
 from workflows.stages import Stage
 
 router = page_router(prefix="/admin")
@@ -98,8 +99,8 @@ async def pilots(
         "filters": filters,
         "names": await load_names(session),
         "stages": [(s.value, s.value) for s in Stage],
-        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
-        "towns": [(t.id, t.name) for t in await TownRepository(session).all()],
+        "themes": [(theme.code, theme.name) for theme in await list_themes(session)],
+        "towns": [(town.id, town.name) for town in await list_towns(session)],
         "now": datetime.now(UTC),
     }
     return render(request, "admin/pilots.html", context)

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import User
 from core.pilot_repository import PilotFilters
-from core.repositories import ThemeRepository, TownRepository
 from service.deps import SessionDep, SettingsDep
 from service.errors import Invalid
 from service.pages.directory import load_names
@@ -23,6 +22,8 @@ from service.pages.session import PageCompany
 from service.schemas.pilots import PilotPublic
 from service.schemas.reference import CompanyPublic, CompanyUpdate
 from service.use_cases import companies, pilots
+from service.use_cases.themes import list_themes
+from service.use_cases.towns import list_towns
 from workflows.contracts import CandidateStatus
 from workflows.stages import Stage
 
@@ -122,7 +123,7 @@ async def _profile_page(
     context = {
         "values": values,
         "errors": errors,
-        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
-        "towns": [(t.id, t.name) for t in await TownRepository(session).all()],
+        "themes": [(theme.code, theme.name) for theme in await list_themes(session)],
+        "towns": [(town.id, town.name) for town in await list_towns(session)],
     }
     return render(request, "company/profile.html", context, status_code=status_code)

@@ -1,6 +1,5 @@
 """A town officer's pages: the town's pilots by stage, submitting one, and replicable pilots."""
 
-import re
 import uuid
 from datetime import UTC, datetime
 
@@ -9,14 +8,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from core.pilot_repository import PilotFilters
-from core.repositories import ThemeRepository
 from service.deps import SessionDep, SettingsDep, TemporalClientDep
 from service.errors import Invalid
 from service.pages.directory import load_names
 from service.pages.flash import Flash, redirect
-from service.pages.forms import invalid_field, text_fields
+from service.pages.forms import invalid_field, submission_key, text_fields
 from service.pages.i18n import translator
-from service.pages.proposal_form import kpi_row_count, read_proposal
+from service.pages.proposal_form import proposal_page, read_proposal
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageOfficer
@@ -26,8 +24,6 @@ from workflows.stages import Action, Stage
 
 router = page_router(prefix="/officer")
 
-# The form's one-time key: a double click or a resent form gives the same pilot.
-SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 LISTED = 100
 
 
@@ -62,7 +58,7 @@ async def new_pilot_form(
     *, request: Request, session: SessionDep, _officer: PageOfficer
 ) -> Response:
     """The submission form."""
-    return await _proposal_page(request, session, {}, {})
+    return await proposal_page(request, session, {}, {})
 
 
 @router.post("/pilots/new")
@@ -82,33 +78,14 @@ async def submit_pilot(
     try:
         body = PilotCreate.model_validate(proposal.data)
     except ValidationError as error:
-        return await _proposal_page(request, session, values, proposal.errors(error, _), 422)
-    key = values.get("submission_key", "")
+        errors = proposal.errors(error, _)
+        return await proposal_page(request, session, values, errors, status_code=422)
     try:
         pilot = await pilots.submit_pilot(
-            session, client, settings, officer, body, key if SUBMISSION_KEY.match(key) else None
+            session, client, settings, officer, body, submission_key(form)
         )
     except Invalid as error:
         errors = {invalid_field(error): error.detail}
-        return await _proposal_page(request, session, values, errors, 422)
+        return await proposal_page(request, session, values, errors, status_code=422)
     done = Flash("success", _("Pilot submitted: the programme team will review it."))
     return redirect(f"/pilots/{pilot.id}", settings, flash=done)
-
-
-async def _proposal_page(
-    request: Request,
-    session: SessionDep,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    values.setdefault("submission_key", uuid.uuid4().hex)
-    context = {
-        "values": values,
-        "errors": errors,
-        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
-        "kpi_rows": kpi_row_count(values),
-        "action": "/officer/pilots/new",
-        "amending": None,
-    }
-    return render(request, "proposal_form.html", context, status_code=status_code)

@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Company, User
 from core.repositories import CompanyRepository, ThemeRepository, TownRepository
+from core.settings import Settings
+from core.signing import verify
 from service.auth import end_company_sessions
 from service.errors import Forbidden, Invalid, NotFound
 from service.schemas.reference import CompanyCreate, CompanyPublic, CompanyUpdate
@@ -47,6 +49,21 @@ async def update_company(
         await end_company_sessions(session, company.id)
     await session.flush()
     return CompanyPublic.model_validate(company)
+
+
+async def company_of_link(session: AsyncSession, settings: Settings, token: str) -> Company | None:
+    """The company an email's unsubscribe link was signed for; None for a link we did not sign."""
+    company_id = verify(token, settings.secret_key)
+    return await CompanyRepository(session).get(company_id) if company_id else None
+
+
+async def unsubscribe(session: AsyncSession, settings: Settings, token: str) -> Company | None:
+    """No more invitations by email for the company of this link; None for a bad link."""
+    company = await company_of_link(session, settings, token)
+    if company is not None:
+        company.unsubscribed = True
+        await session.flush()
+    return company
 
 
 async def _visible(session: AsyncSession, user: User, company_id: str | None) -> Company:
