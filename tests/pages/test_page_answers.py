@@ -1,11 +1,16 @@
 """How the pages answer beside the API: sign-in redirects, refusals and errors as pages with
 the pages' headers, while every path of the API keeps its JSON answers."""
 
+import logging
+
+import pytest
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 
 from core.settings import Settings
 from core.signing import sign
 from service.main import create_app
+from service.pages import admin as admin_page
 from service.pages.headers import SECURITY_HEADERS
 from tests.pages.conftest import page_sign_in
 from tests.service.conftest import free_port
@@ -101,3 +106,25 @@ async def test_an_unreachable_database_is_a_page_that_says_so() -> None:
     assert response.status_code == 503
     assert "A service is unavailable" in response.text
     assert_page_headers(response)
+
+
+async def test_a_bug_behind_a_page_is_a_page_logged_once(
+    app: FastAPI,
+    admin_browser: AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(_session: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(admin_page, "overview_of", broken)
+    transport = ASGITransport(app, raise_app_exceptions=False)
+    async with AsyncClient(
+        transport=transport, base_url="http://testserver", cookies=admin_browser.cookies
+    ) as browser:
+        response = await browser.get("/admin")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert_page_headers(response)
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
+    assert [str(r.exc_info[1]) for r in logged if r.exc_info] == ["a bug"]
