@@ -34,9 +34,8 @@ from benchmarks.common import (
 )
 from benchmarks.region import seed_pilots, seed_reference, town_id
 from core.db import create_engine, create_sessionmaker
-from core.models import User
 from core.settings import Settings
-from service.routes.admin import overview
+from service.use_cases.overview import overview
 from tests.support.sample_pilot import sample_pilot_state
 from workflows.contracts import MatchingRequest, NotificationRequest
 
@@ -56,11 +55,9 @@ def matcher(sessions: async_sessionmaker[AsyncSession]) -> Callable[[], Any]:
 def admin_overview(
     sessions: async_sessionmaker[AsyncSession], sizes: dict[str, float]
 ) -> Callable[[], Any]:
-    admin = User(id="admin", role="admin")
-
     async def read() -> None:
         async with sessions() as session:
-            body = await overview(session=session, _admin=admin)
+            body = await overview(session)
         sizes["overview items (waiting + overdue)"] = len(body.waiting) + len(body.overdue)
         sizes["overview response KiB"] = len(body.model_dump_json()) / 1024
 

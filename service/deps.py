@@ -1,9 +1,9 @@
 """Request dependencies as `Annotated` aliases: settings, session, caller, Temporal client."""
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -11,10 +11,10 @@ from temporalio.client import Client
 from core.db import transaction
 from core.models import User
 from core.settings import Settings
-from service.accounts import AccountGuards
 from service.auth import SignedIn, signed_in
 from service.errors import Forbidden, Unauthorized
 from service.temporal import TemporalConnector
+from service.use_cases.accounts import AccountGuards
 from workflows.stages import Role
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`")
@@ -75,11 +75,17 @@ async def get_current_user(*, caller: SignedInDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
-    """A dependency that lets only these roles through (403 for the others)."""
+def require_role(
+    *roles: Role, user_of: Callable[..., Awaitable[User]] = get_current_user
+) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency that lets only these roles through (403 for the others).
+
+    The one role check of the API and the pages: `user_of` says how the caller signs in
+    (a bearer token here, the session cookie for a page).
+    """
     allowed = frozenset(roles)
 
-    async def dependency(*, user: CurrentUser) -> User:
+    async def dependency(*, user: Annotated[User, Depends(user_of)]) -> User:
         if user.role not in allowed:
             raise Forbidden(f"a {user.role} may not do this")
         return user
@@ -126,3 +132,14 @@ def client_address(request: Request) -> str:
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Repeat a request with the same key to get the same pilot, not a second one",
+    ),
+]

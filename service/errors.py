@@ -142,19 +142,48 @@ def from_temporal(error: Exception) -> DomainError | None:
     return None
 
 
+# Everything that `domain_error_of` may turn into an answer with a status of its own.
+MAPPED_ERRORS: tuple[type[Exception], ...] = (
+    DomainError,
+    WorkflowUpdateFailedError,
+    RPCError,
+    RPCTimeoutOrCancelledError,
+    IntegrityError,
+    OperationalError,
+    PoolTimeoutError,
+    OSError,
+)
+
+
+def domain_error_of(error: Exception) -> DomainError | None:
+    """The domain error any exception stands for, or None if it is a real failure (a bug).
+
+    The one mapping of the API's JSON answers and of the pages' error pages alike.
+    """
+    if isinstance(error, DomainError):
+        return error
+    if isinstance(error, IntegrityError):
+        # A unique constraint lost a race with a concurrent request that checked first.
+        logger.info("integrity error mapped to 409: %s", error)
+        return Conflict("this conflicts with existing data")
+    if isinstance(error, OperationalError | PoolTimeoutError):
+        logger.warning("database unavailable: %s", error)
+        return Unavailable("the database cannot be reached")
+    if isinstance(error, OSError):
+        # Drivers report a refused or timed-out connection as a bare OSError (asyncpg does).
+        logger.warning("backing service unreachable: %r", error)
+        return Unavailable("a backing service cannot be reached")
+    return from_temporal(error)
+
+
 def _response(error: DomainError) -> JSONResponse:
     return JSONResponse(
         error.body(), status_code=error.status_code, headers=error.response_headers()
     )
 
 
-async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, DomainError)
-    return _response(error)
-
-
-async def _temporal_error(request: Request, error: Exception) -> JSONResponse:
-    mapped = from_temporal(error)
+async def _mapped_error(request: Request, error: Exception) -> JSONResponse:
+    mapped = domain_error_of(error)
     if mapped is None:
         return await _unexpected_error(request, error)
     return _response(mapped)
@@ -188,35 +217,19 @@ async def _http_error(request: Request, error: Exception) -> Response:
         return _response(Invalid(str(error.detail)))
     if error.status_code == 405:
         # Starlette names only the first matching route's methods; a path has several routes.
-        headers = dict(error.headers or {}) | {"Allow": ", ".join(_allowed_methods(request))}
+        headers = dict(error.headers or {}) | {"Allow": ", ".join(allowed_methods(request))}
         error = HTTPException(405, error.detail, headers=headers)
     return await http_exception_handler(request, error)
 
 
-def _allowed_methods(request: Request) -> list[str]:
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the request's app takes at its path."""
     path = request.scope["path"]
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.router.routes):
         if route.path and route.methods and compile_path(route.path)[0].match(path):
             methods |= route.methods
     return sorted(methods)
-
-
-async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
-    # A unique constraint lost a race with a concurrent request that checked first.
-    logger.info("integrity error mapped to 409: %s", error)
-    return _response(Conflict("this conflicts with existing data"))
-
-
-async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
-    logger.warning("database unavailable: %s", error)
-    return _response(Unavailable("the database cannot be reached"))
-
-
-async def _connection_error(_request: Request, error: Exception) -> JSONResponse:
-    # Drivers report a refused or timed-out connection as a bare OSError (asyncpg does).
-    logger.warning("backing service unreachable: %r", error)
-    return _response(Unavailable("a backing service cannot be reached"))
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -226,14 +239,9 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 
 def register_error_handlers(app: FastAPI) -> None:
     """Install the one mapping from errors to HTTP responses."""
-    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    for temporal_error in (WorkflowUpdateFailedError, RPCError, RPCTimeoutOrCancelledError):
-        app.add_exception_handler(temporal_error, _temporal_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(OperationalError, _database_unavailable)
-    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
-    app.add_exception_handler(OSError, _connection_error)
+    for mapped in MAPPED_ERRORS:
+        app.add_exception_handler(mapped, _mapped_error)
     # Only real bugs reach this one; after answering, Starlette re-raises it to the server.
     app.add_exception_handler(Exception, _unexpected_error)

@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
-from service.accounts import AccountGuards
 from service.errors import register_error_handlers
 from service.input_guard import InputGuardMiddleware
-from service.pages import include_pages
+from service.pages.app import mount_pages
 from service.request_context import RequestContextMiddleware, bind_pilot_id
 from service.routes import (
     admin,
@@ -31,6 +30,7 @@ from service.routes import (
 )
 from service.temporal import TemporalConnector
 from service.throttle import AttemptLimits, HashingPool
+from service.use_cases.accounts import AccountGuards
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    include_pages(app)
+    mount_pages(app)  # last: the API's routes answer first
     app.add_middleware(InputGuardMiddleware, max_body=MAX_BODY_BYTES)
     app.add_middleware(RequestContextMiddleware)  # outermost: its id is on every line
     return app

@@ -1,10 +1,10 @@
 """The action forms of a pilot page, each validated by the API's body schema and handled by the
-API's own route function, so a form does exactly what the JSON endpoint does.
+same use case as its JSON endpoint, so a form does exactly what the endpoint does.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from starlette.datastructures import FormData
@@ -18,8 +18,6 @@ from service.errors import (
     from_temporal,
 )
 from service.pages.forms import default_field_of, optional, row_field_of, text
-from service.pages.routing import TEMPORAL_ERRORS
-from service.routes import pilot_actions
 from service.schemas.pilots import (
     DecideBody,
     EvaluationBody,
@@ -30,6 +28,8 @@ from service.schemas.pilots import (
     ReviewBody,
     SelectPartnerBody,
 )
+from service.use_cases import pilot_actions
+from service.use_cases.pilot_actions import PilotAction
 from workflows.contracts import Decision
 from workflows.messages import N_
 from workflows.stages import Action
@@ -54,10 +54,15 @@ class ActionForm:
         return default_field_of(loc)
 
 
+Body = TypeVar("Body", bound=BaseModel)
+
+
 @dataclass(frozen=True)
-class ActionSpec:
-    schema: type[BaseModel]
-    route: Callable[..., Awaitable[PilotPublic]]
+class ActionSpec(Generic[Body]):
+    """One action's form: how to read it, its body schema, its use case, and what to say after."""
+
+    schema: type[Body]
+    take: Callable[[PilotAction, Body], Awaitable[PilotPublic]]
     read: Callable[[FormData], ActionForm]
     done: str
 
@@ -122,7 +127,7 @@ def _decide(form: FormData) -> ActionForm:
     return ActionForm(_given(decision=decision, extension_days=days, comment=text(form, "comment")))
 
 
-ACTIONS: dict[str, ActionSpec] = {
+ACTIONS: dict[str, ActionSpec[Any]] = {
     Action.REVIEW: ActionSpec(ReviewBody, pilot_actions.review, _review, N_("Review recorded.")),
     Action.RESPOND: ActionSpec(
         RespondBody, pilot_actions.respond, _respond, N_("Your answer was sent to the town.")
@@ -156,7 +161,5 @@ SHOWN = (Conflict, Invalid, TooManyRequests, Unavailable)
 
 def refusal(error: Exception) -> DomainError | None:
     """The 409, 422, 429 or 503 an action answered with, to show as a message; else None."""
-    if isinstance(error, TEMPORAL_ERRORS):
-        mapped = from_temporal(error)
-        return mapped if isinstance(mapped, SHOWN) else None
-    return error if isinstance(error, SHOWN) else None
+    mapped = error if isinstance(error, DomainError) else from_temporal(error)
+    return mapped if isinstance(mapped, SHOWN) else None

@@ -7,16 +7,18 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
-from core.repositories import ThemeRepository, TownRepository
+from core.pilot_repository import PilotFilters
 from service.deps import SessionDep
 from service.errors import Invalid
 from service.pages.directory import Names, load_names
 from service.pages.rendering import render
 from service.pages.routing import page_router
 from service.pages.session import PageAdmin
-from service.routes import admin as admin_routes
-from service.routes import pilots as pilot_routes
 from service.schemas.pilots import Overview
+from service.use_cases.overview import overview as overview_of
+from service.use_cases.pilots import list_pilots
+from service.use_cases.themes import list_themes
+from service.use_cases.towns import list_towns
 from workflows.stages import Stage
 
 router = page_router(prefix="/admin")
@@ -55,9 +57,9 @@ def funnel(overview: Overview, names: Names) -> dict[str, list[Bar]]:
 
 
 @router.get("")
-async def overview(*, request: Request, session: SessionDep, admin: PageAdmin) -> Response:
+async def overview(*, request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
     """The funnel by stage, theme and town; overdue deadlines first, then who waits."""
-    data = await admin_routes.overview(session=session, _admin=admin)
+    data = await overview_of(session)
     names = await load_names(session)
     context = {
         "overview": data,
@@ -81,27 +83,24 @@ async def pilots(
     cursor: Filter = "",
 ) -> Response:
     """Every pilot, newest first, filtered and searched as GET /api/v1/pilots does."""
+    wanted = PilotFilters(
+        stage=stage if stage in STAGES else None,
+        theme=theme or None,
+        town_id=town_id or None,
+        q=q.strip() or None,
+    )
     try:
-        page = await pilot_routes.list_pilots(
-            session=session,
-            user=admin,
-            stage=Stage(stage) if stage in STAGES else None,
-            theme=theme or None,
-            town_id=town_id or None,
-            q=q.strip() or None,
-            limit=PAGE_SIZE,
-            cursor=cursor or None,
-        )
+        page = await list_pilots(session, admin, wanted, limit=PAGE_SIZE, cursor=cursor or None)
     except Invalid:
-        page = await pilot_routes.list_pilots(session=session, user=admin, limit=PAGE_SIZE)
+        page = await list_pilots(session, admin, PilotFilters(), limit=PAGE_SIZE)
     filters = {"stage": stage, "theme": theme, "town_id": town_id, "q": q}
     context = {
         "page": page,
         "filters": filters,
         "names": await load_names(session),
         "stages": [(s.value, s.value) for s in Stage],
-        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
-        "towns": [(t.id, t.name) for t in await TownRepository(session).all()],
+        "themes": [(theme.code, theme.name) for theme in await list_themes(session)],
+        "towns": [(town.id, town.name) for town in await list_towns(session)],
         "now": datetime.now(UTC),
     }
     return render(request, "admin/pilots.html", context)

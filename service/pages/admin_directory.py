@@ -4,7 +4,7 @@ create form, handled by the JSON API's own create routes.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -13,15 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from core.models import User
-from core.repositories import (
-    CompanyRepository,
-    ThemeRepository,
-    TownRepository,
-    UserRepository,
-)
 from core.settings import Settings
-from service import accounts
-from service.deps import SessionDep, SettingsDep
+from service.deps import (
+    AccountGuardsDep,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+    TemporalConnectorDep,
+)
 from service.errors import Conflict, Invalid
 from service.pages.flash import Flash, redirect
 from service.pages.forms import FORM_ERROR, choices, field_errors, invalid_field, tags, text
@@ -30,25 +29,24 @@ from service.pages.labels import ROLE
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageAdmin
-from service.routes import companies as company_routes
-from service.routes import themes as theme_routes
-from service.routes import towns as town_routes
-from service.routes import users as user_routes
 from service.schemas.reference import CompanyCreate, ThemeCreate, TownCreate
 from service.schemas.users import UserCreate
+from service.use_cases import accounts, companies, themes, towns, users
 from workflows.messages import N_
 from workflows.stages import Role
 
 router = page_router(prefix="/admin")
 
+Body = TypeVar("Body", bound=BaseModel)
+
 
 @dataclass(frozen=True)
-class Directory:
-    """One kind of reference data: its page, its create schema and the API route that creates."""
+class Directory(Generic[Body]):
+    """One kind of reference data: its page, how to read its form, and its create schema."""
 
+    path: str
     template: str
-    schema: type[BaseModel]
-    create: Callable[..., Awaitable[Any]]
+    schema: type[Body]
     read: Callable[[FormData], dict[str, Any]]
     done: str
 
@@ -82,96 +80,82 @@ def _user(form: FormData) -> dict[str, Any]:
     return fields | _optional_fields(form, "password", "town_id", "company_id", "locale")
 
 
-async def _add_user(request: Request, body: UserCreate) -> None:
-    state = request.app.state
-    await accounts.create_user(
-        sessions=state.sessions,
-        settings=state.settings,
-        guards=state.account_guards,
-        temporal=state.temporal,
-        body=body,
-    )
-
-
-DIRECTORIES = {
-    "towns": Directory(
-        "admin/towns.html", TownCreate, town_routes.create_town, _town, N_("Town added.")
-    ),
-    "themes": Directory(
-        "admin/themes.html", ThemeCreate, theme_routes.create_theme, _theme, N_("Theme added.")
-    ),
-    "companies": Directory(
-        "admin/companies.html",
-        CompanyCreate,
-        company_routes.create_company,
-        _company,
-        N_("Company added."),
-    ),
-    "users": Directory(
-        "admin/users.html", UserCreate, user_routes.create_user, _user, N_("User added.")
-    ),
+TOWNS = Directory("/admin/towns", "admin/towns.html", TownCreate, _town, N_("Town added."))
+THEMES = Directory("/admin/themes", "admin/themes.html", ThemeCreate, _theme, N_("Theme added."))
+COMPANIES = Directory(
+    "/admin/companies", "admin/companies.html", CompanyCreate, _company, N_("Company added.")
+)
+USERS = Directory("/admin/users", "admin/users.html", UserCreate, _user, N_("User added."))
+DIRECTORIES: dict[str, Directory[Any]] = {
+    "towns": TOWNS,
+    "themes": THEMES,
+    "companies": COMPANIES,
+    "users": USERS,
 }
 
 
 async def _page(
     request: Request,
     session: AsyncSession,
-    kind: str,
+    admin: User,
+    directory: Directory[Any],
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     _ = translator(page_locale(request))
-    towns = await TownRepository(session).all()
-    themes = await ThemeRepository(session).all()
-    companies = await CompanyRepository(session).all()
+    town_list = await towns.list_towns(session)
+    theme_list = await themes.list_themes(session)
+    company_list = await companies.list_companies(session, admin)
     context = {
         "values": values or {},
         "errors": errors or {},
-        "towns": towns,
-        "themes": themes,
-        "companies": companies,
-        "users": await UserRepository(session).all() if kind == "users" else [],
-        "town_options": [(town.id, town.name) for town in towns],
-        "theme_options": [(theme.code, theme.name) for theme in themes],
-        "company_options": [(company.id, company.name) for company in companies],
+        "towns": town_list,
+        "themes": theme_list,
+        "companies": company_list,
+        "users": await users.list_users(session) if directory is USERS else [],
+        "town_options": [(town.id, town.name) for town in town_list],
+        "theme_options": [(theme.code, theme.name) for theme in theme_list],
+        "company_options": [(company.id, company.name) for company in company_list],
         "role_options": [(role.value, _(ROLE[role.value])) for role in Role],
-        "town_names": {town.id: town.name for town in towns},
-        "company_names": {company.id: company.name for company in companies},
+        "town_names": {town.id: town.name for town in town_list},
+        "company_names": {company.id: company.name for company in company_list},
     }
-    return render(request, DIRECTORIES[kind].template, context, status_code=status_code)
+    return render(request, directory.template, context, status_code=status_code)
 
 
 async def _create(
-    request: Request, session: AsyncSession, settings: Settings, admin: User, kind: str
+    request: Request,
+    session: AsyncSession,
+    admin: User,
+    settings: Settings,
+    directory: Directory[Body],
+    create: Callable[[Body], Awaitable[object]],
 ) -> Response:
-    directory = DIRECTORIES[kind]
+    """Read the form, validate it with the API's schema, create; errors go beside their fields."""
     _ = translator(page_locale(request))
     form = await request.form()
     data = directory.read(form)
     values = {**data, "tags": text(form, "tags"), "password": ""}
     try:
-        body = directory.schema.model_validate(data)
-        if isinstance(body, UserCreate):
-            # A user may be invited by email: the accounts service, as the API route uses.
-            await _add_user(request, body)
-        else:
-            await directory.create(body=body, session=session, _admin=admin)
+        await create(directory.schema.model_validate(data))
     except ValidationError as error:
         errors = field_errors(error, _)
-        return await _page(request, session, kind, values, errors, 422)
+        return await _page(request, session, admin, directory, values, errors, 422)
     except Invalid as error:
         errors = {invalid_field(error): error.detail}
-        return await _page(request, session, kind, values, errors, 422)
+        return await _page(request, session, admin, directory, values, errors, 422)
     except Conflict as error:
-        return await _page(request, session, kind, values, {FORM_ERROR: error.detail}, 409)
-    return redirect(f"/admin/{kind}", settings, flash=Flash("success", _(directory.done)))
+        return await _page(
+            request, session, admin, directory, values, {FORM_ERROR: error.detail}, 409
+        )
+    return redirect(directory.path, settings, flash=Flash("success", _(directory.done)))
 
 
 @router.get("/towns")
-async def town_list(*, request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
+async def town_list(*, request: Request, session: SessionDep, admin: PageAdmin) -> Response:
     """The region's towns, and a form to add one."""
-    return await _page(request, session, "towns")
+    return await _page(request, session, admin, TOWNS)
 
 
 @router.post("/towns")
@@ -179,13 +163,17 @@ async def add_town(
     *, request: Request, session: SessionDep, settings: SettingsDep, admin: PageAdmin
 ) -> Response:
     """Add a town as POST /api/v1/towns does."""
-    return await _create(request, session, settings, admin, "towns")
+
+    async def create(body: TownCreate) -> object:
+        return await towns.create_town(session, body)
+
+    return await _create(request, session, admin, settings, TOWNS, create)
 
 
 @router.get("/themes")
-async def theme_list(*, request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
+async def theme_list(*, request: Request, session: SessionDep, admin: PageAdmin) -> Response:
     """The priority themes, and a form to add one."""
-    return await _page(request, session, "themes")
+    return await _page(request, session, admin, THEMES)
 
 
 @router.post("/themes")
@@ -193,13 +181,17 @@ async def add_theme(
     *, request: Request, session: SessionDep, settings: SettingsDep, admin: PageAdmin
 ) -> Response:
     """Add a theme as POST /api/v1/themes does."""
-    return await _create(request, session, settings, admin, "themes")
+
+    async def create(body: ThemeCreate) -> object:
+        return await themes.create_theme(session, body)
+
+    return await _create(request, session, admin, settings, THEMES, create)
 
 
 @router.get("/companies")
-async def company_list(*, request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
+async def company_list(*, request: Request, session: SessionDep, admin: PageAdmin) -> Response:
     """The partner companies, and a form to add one."""
-    return await _page(request, session, "companies")
+    return await _page(request, session, admin, COMPANIES)
 
 
 @router.post("/companies")
@@ -207,18 +199,35 @@ async def add_company(
     *, request: Request, session: SessionDep, settings: SettingsDep, admin: PageAdmin
 ) -> Response:
     """Add a company as POST /api/v1/companies does."""
-    return await _create(request, session, settings, admin, "companies")
+
+    async def create(body: CompanyCreate) -> object:
+        return await companies.create_company(session, body)
+
+    return await _create(request, session, admin, settings, COMPANIES, create)
 
 
 @router.get("/users")
-async def user_list(*, request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
+async def user_list(*, request: Request, session: SessionDep, admin: PageAdmin) -> Response:
     """Everyone who signs in, and a form to add someone."""
-    return await _page(request, session, "users")
+    return await _page(request, session, admin, USERS)
 
 
 @router.post("/users")
 async def add_user(
-    *, request: Request, session: SessionDep, settings: SettingsDep, admin: PageAdmin
+    *,
+    request: Request,
+    session: SessionDep,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
+    guards: AccountGuardsDep,
+    temporal: TemporalConnectorDep,
+    admin: PageAdmin,
 ) -> Response:
-    """Add a user as POST /api/v1/users does."""
-    return await _create(request, session, settings, admin, "users")
+    """Add a user as POST /api/v1/users does; without a password, invited by email."""
+
+    async def create(body: UserCreate) -> object:
+        return await accounts.create_user(
+            sessions=sessions, settings=settings, guards=guards, temporal=temporal, body=body
+        )
+
+    return await _create(request, session, admin, settings, USERS, create)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import User
-from core.repositories import ThemeRepository, TownRepository
+from core.pilot_repository import PilotFilters
 from service.deps import SessionDep, SettingsDep
 from service.errors import Invalid
 from service.pages.directory import load_names
@@ -19,10 +19,11 @@ from service.pages.i18n import translator
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageCompany
-from service.routes import companies as company_routes
-from service.routes import pilots as pilot_routes
 from service.schemas.pilots import PilotPublic
 from service.schemas.reference import CompanyPublic, CompanyUpdate
+from service.use_cases import companies, pilots
+from service.use_cases.themes import list_themes
+from service.use_cases.towns import list_towns
 from workflows.contracts import CandidateStatus
 from workflows.stages import Stage
 
@@ -51,7 +52,7 @@ def _group(pilot: PilotPublic) -> str:
 @router.get("")
 async def invitations(*, request: Request, session: SessionDep, company: PageCompany) -> Response:
     """Invitations to answer, answers given, trials as partner, and past invitations."""
-    page = await pilot_routes.list_pilots(session=session, user=company, limit=LISTED)
+    page = await pilots.list_pilots(session, company, PilotFilters(), limit=LISTED)
     groups: dict[str, list[PilotPublic]] = {
         "to_answer": [],
         "answered": [],
@@ -67,9 +68,7 @@ async def invitations(*, request: Request, session: SessionDep, company: PageCom
 @router.get("/profile")
 async def profile(*, request: Request, session: SessionDep, company: PageCompany) -> Response:
     """The company's profile and email preferences."""
-    public = await company_routes.read_company(
-        company_id=_company_id(company), session=session, user=company
-    )
+    public = await companies.read_company(session, company, _company_id(company))
     return await _profile_page(request, session, _values_of(public), {})
 
 
@@ -86,9 +85,7 @@ async def save_profile(
     values = {**data, "tags": text(form, "tags"), "emails": optional(form, "emails") or ""}
     try:
         body = CompanyUpdate.model_validate(data)
-        await company_routes.update_company(
-            company_id=_company_id(company), body=body, session=session, user=company
-        )
+        await companies.update_company(session, company, _company_id(company), body)
     except ValidationError as error:
         errors = field_errors(error, _)
         return await _profile_page(request, session, values, errors, 422)
@@ -126,7 +123,7 @@ async def _profile_page(
     context = {
         "values": values,
         "errors": errors,
-        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
-        "towns": [(t.id, t.name) for t in await TownRepository(session).all()],
+        "themes": [(theme.code, theme.name) for theme in await list_themes(session)],
+        "towns": [(town.id, town.name) for town in await list_towns(session)],
     }
     return render(request, "company/profile.html", context, status_code=status_code)

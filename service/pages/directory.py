@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import User
-from core.repositories import CompanyRepository, ThemeRepository, TownRepository
+from service.use_cases.themes import list_themes
+from service.use_cases.towns import list_towns
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,9 @@ class Names:
 
 async def load_names(session: AsyncSession) -> Names:
     """Every town's and theme's name: a region has tens of each, not thousands."""
-    towns = {town.id: town.name for town in await TownRepository(session).all()}
-    themes = {theme.code: theme.name for theme in await ThemeRepository(session).all()}
+    towns = {town.id: town.name for town in await list_towns(session)}
+    themes = {theme.code: theme.name for theme in await list_themes(session)}
     return Names(towns, themes)
-
-
-async def company_names(session: AsyncSession) -> dict[str, str]:
-    return {company.id: company.name for company in await CompanyRepository(session).all()}
 
 
 async def user_names(session: AsyncSession, user_ids: Iterable[str]) -> dict[str, str]:

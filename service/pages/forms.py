@@ -1,5 +1,6 @@
 """From HTML forms to the JSON API's body schemas, and their errors back beside each field."""
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +36,8 @@ _MESSAGES = {
     "string_pattern_mismatch": N_("This contains characters that are not allowed here."),
 }
 _EMAIL_FIELDS = ("email", "contact_email")
+# The one-time key a page puts in its form: a double click or a resent form acts once.
+_SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 def text_fields(form: FormData) -> dict[str, str]:
@@ -45,6 +48,12 @@ def text_fields(form: FormData) -> dict[str, str]:
 def text(form: FormData, name: str, *, limit: int = 10_000) -> str:
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
+
+
+def submission_key(form: FormData) -> str | None:
+    """The key the page made when it rendered the form, the action's idempotency key."""
+    key = text(form, "submission_key")
+    return key if _SUBMISSION_KEY.match(key) else None
 
 
 def optional(form: FormData, name: str) -> str | None:

@@ -10,7 +10,6 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from core.mailbox import read_mailbox
-from core.pilot_repository import PilotRepository
 from core.settings import Settings
 from service.deps import (
     SessionDep,
@@ -22,12 +21,10 @@ from service.deps import (
 from service.pages.rendering import render
 from service.pages.routing import page_router
 from service.pages.session import PageAdmin
-from service.pilots import visible_pilot
 from service.readiness import check_all
-from service.routes import pilot_history
-from service.routes import pilots as pilot_routes
 from service.schemas.common import IdPath
 from service.temporal import TemporalConnector
+from service.use_cases import pilot_history, pilots
 
 router = page_router(prefix="/admin")
 
@@ -46,10 +43,8 @@ async def workflow_history(
     admin: PageAdmin,
 ) -> Response:
     """The pilot's raw Temporal event history, summarised, with its Web UI link."""
-    history = await pilot_history.workflow_history(
-        pilot_id=pilot_id, session=session, settings=settings, client=client, admin=admin
-    )
-    pilot = await pilot_routes.read_pilot(pilot_id=pilot_id, session=session, user=admin)
+    history = await pilot_history.workflow_history(session, client, settings, admin, pilot_id)
+    pilot = await pilots.read_pilot(session, admin, pilot_id)
     return render(request, "admin/history.html", {"pilot": pilot, "history": history})
 
 
@@ -59,8 +54,8 @@ async def emails(
 ) -> Response:
     """Every email the pilot caused, with its status, shown as it was sent."""
     # As GET .../notifications, with the bodies that its JSON leaves out.
-    pilot = await visible_pilot(session, admin, pilot_id)
-    rows = await PilotRepository(session).notifications(pilot_id)
+    rows = await pilot_history.list_notifications(session, admin, pilot_id)
+    pilot = await pilots.read_pilot(session, admin, pilot_id)
     return render(request, "admin/emails.html", {"pilot": pilot, "emails": rows})
 
 

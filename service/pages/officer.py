@@ -1,6 +1,5 @@
 """A town officer's pages: the town's pilots by stage, submitting one, and replicable pilots."""
 
-import re
 import uuid
 from datetime import UTC, datetime
 
@@ -8,36 +7,34 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from core.repositories import ThemeRepository
+from core.pilot_repository import PilotFilters
 from service.deps import SessionDep, SettingsDep, TemporalClientDep
 from service.errors import Invalid
 from service.pages.directory import load_names
 from service.pages.flash import Flash, redirect
-from service.pages.forms import invalid_field, text_fields
+from service.pages.forms import invalid_field, submission_key, text_fields
 from service.pages.i18n import translator
-from service.pages.proposal_form import kpi_row_count, read_proposal
+from service.pages.proposal_form import proposal_page, read_proposal
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageOfficer
-from service.routes import pilots as pilot_routes
 from service.schemas.pilots import PilotCreate, PilotPublic
+from service.use_cases import pilots
 from workflows.stages import Action, Stage
 
 router = page_router(prefix="/officer")
 
-# The form's one-time key: a double click or a resent form gives the same pilot.
-SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 LISTED = 100
 
 
 @router.get("")
 async def dashboard(*, request: Request, session: SessionDep, officer: PageOfficer) -> Response:
     """The town's pilots by stage with their next deadline, and pilots offered to replicate."""
-    own = await pilot_routes.list_pilots(
-        session=session, user=officer, town_id=officer.town_id, limit=LISTED
+    own = await pilots.list_pilots(
+        session, officer, PilotFilters(town_id=officer.town_id), limit=LISTED
     )
-    closed = await pilot_routes.list_pilots(
-        session=session, user=officer, stage=Stage.CLOSED, limit=LISTED
+    closed = await pilots.list_pilots(
+        session, officer, PilotFilters(stage=Stage.CLOSED), limit=LISTED
     )
     by_stage: dict[str, list[PilotPublic]] = {}
     for pilot in own.items:
@@ -61,7 +58,7 @@ async def new_pilot_form(
     *, request: Request, session: SessionDep, _officer: PageOfficer
 ) -> Response:
     """The submission form."""
-    return await _proposal_page(request, session, {}, {})
+    return await proposal_page(request, session, {}, {})
 
 
 @router.post("/pilots/new")
@@ -81,38 +78,14 @@ async def submit_pilot(
     try:
         body = PilotCreate.model_validate(proposal.data)
     except ValidationError as error:
-        return await _proposal_page(request, session, values, proposal.errors(error, _), 422)
-    key = values.get("submission_key", "")
+        errors = proposal.errors(error, _)
+        return await proposal_page(request, session, values, errors, status_code=422)
     try:
-        pilot = await pilot_routes.submit_pilot(
-            body=body,
-            session=session,
-            settings=settings,
-            client=client,
-            officer=officer,
-            idempotency_key=key if SUBMISSION_KEY.match(key) else None,
+        pilot = await pilots.submit_pilot(
+            session, client, settings, officer, body, submission_key(form)
         )
     except Invalid as error:
         errors = {invalid_field(error): error.detail}
-        return await _proposal_page(request, session, values, errors, 422)
+        return await proposal_page(request, session, values, errors, status_code=422)
     done = Flash("success", _("Pilot submitted: the programme team will review it."))
     return redirect(f"/pilots/{pilot.id}", settings, flash=done)
-
-
-async def _proposal_page(
-    request: Request,
-    session: SessionDep,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    values.setdefault("submission_key", uuid.uuid4().hex)
-    context = {
-        "values": values,
-        "errors": errors,
-        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
-        "kpi_rows": kpi_row_count(values),
-        "action": "/officer/pilots/new",
-        "amending": None,
-    }
-    return render(request, "proposal_form.html", context, status_code=status_code)

@@ -6,7 +6,6 @@ from fastapi import Path, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 
-from service import accounts
 from service.deps import (
     AccountGuardsDep,
     ClientAddress,
@@ -20,6 +19,7 @@ from service.pages.i18n import translator
 from service.pages.rendering import page_locale, render, render_throttled
 from service.pages.routing import page_router
 from service.schemas.common import Password
+from service.use_cases import accounts
 
 router = page_router(prefix="/password")
 

@@ -1,33 +1,31 @@
 """A pilot's page for whoever may see it, and the forms that act on it."""
 
-import re
 import uuid
+from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
 
 from core.models import User
-from core.repositories import ThemeRepository
+from core.settings import Settings
 from service.deps import SessionDep, SettingsDep, TemporalClientDep
-from service.errors import Invalid, NotFound
+from service.errors import DomainError, Invalid, NotFound
 from service.pages.actions import ACTIONS, refusal
 from service.pages.flash import Flash, redirect
-from service.pages.forms import field_errors, invalid_field, text_fields
-from service.pages.i18n import translator
+from service.pages.forms import field_errors, invalid_field, submission_key, text_fields
+from service.pages.i18n import Translate, translator
 from service.pages.pilot_view import FailedForm, pilot_context
-from service.pages.proposal_form import kpi_row_count, read_proposal, values_of
+from service.pages.proposal_form import proposal_page, read_proposal, values_of
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageOfficer, PageUser
-from service.routes import pilot_actions
-from service.routes import pilots as pilot_routes
-from service.routes.pilot_actions import PilotAction
 from service.schemas.common import IdPath
-from service.schemas.pilots import PilotCreate, PilotUpdate
+from service.schemas.pilots import PilotCreate, PilotPublic, PilotUpdate
+from service.use_cases import pilot_actions, pilots
+from service.use_cases.pilot_actions import PilotAction
 from service.workflow_history import temporal_ui_url
 from workflows.contracts import workflow_id
 from workflows.stages import Action
@@ -35,7 +33,6 @@ from workflows.stages import Action
 router = page_router(prefix="/pilots/{pilot_id}")
 
 ActionPath = Annotated[str, Path(max_length=32, pattern=r"^[a-z-]+$")]
-SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 @router.get("")
@@ -69,15 +66,10 @@ async def act(
     except ValidationError as error:
         failed = FailedForm(action, text_fields(form), field_errors(error, _, parsed.field_of))
         return await _page(request, session, user, pilot_id, failed)
-    try:
-        on = PilotAction(session, client, settings, user, pilot_id, _submission_key(form))
-        await spec.route(body=body, on=on)
-    except Exception as error:
-        refused = refusal(error)
-        if refused is None:
-            raise
-        flash = Flash("error", _("This was not done:") + " " + _(refused.detail))
-        return redirect(f"/pilots/{pilot_id}", settings, flash=flash)
+    on = PilotAction(session, client, settings, user, pilot_id, submission_key(form))
+    answer = await _refused_or(spec.take(on, body))
+    if isinstance(answer, DomainError):
+        return _refused_redirect(pilot_id, answer, settings, _)
     return redirect(f"/pilots/{pilot_id}", settings, flash=Flash("success", _(spec.done)))
 
 
@@ -86,12 +78,12 @@ async def amend_form(
     *, request: Request, pilot_id: IdPath, session: SessionDep, officer: PageOfficer
 ) -> Response:
     """The proposal form, filled in, for the changes the programme team asked for."""
-    pilot = await pilot_routes.read_pilot(pilot_id=pilot_id, session=session, user=officer)
+    pilot = await pilots.read_pilot(session, officer, pilot_id)
     if Action.AMEND not in pilot.allowed_actions:
         _ = translator(page_locale(request))
         flash = Flash("error", _("This pilot cannot be amended now."))
         return redirect(f"/pilots/{pilot_id}", request.app.state.settings, flash=flash)
-    return await _amend_page(request, session, pilot_id, values_of(pilot), {})
+    return await proposal_page(request, session, values_of(pilot), {}, amending=pilot_id)
 
 
 @router.post("/amend")
@@ -115,17 +107,15 @@ async def amend(
         body = PilotUpdate.model_validate(complete.model_dump())
     except ValidationError as error:
         errors = proposal.errors(error, _)
-        return await _amend_page(request, session, pilot_id, values, errors, 422)
-    try:
-        on = PilotAction(session, client, settings, officer, pilot_id, _submission_key(form))
-        await pilot_actions.amend(body=body, on=on)
-    except Exception as error:
-        refused = refusal(error)
-        if refused is None:
-            raise
-        field = invalid_field(refused) if isinstance(refused, Invalid) else ""
-        return await _amend_page(
-            request, session, pilot_id, values, {field: _(refused.detail)}, 409
+        return await proposal_page(
+            request, session, values, errors, amending=pilot_id, status_code=422
+        )
+    on = PilotAction(session, client, settings, officer, pilot_id, submission_key(form))
+    answer = await _refused_or(pilot_actions.amend(on, body))
+    if isinstance(answer, DomainError):
+        errors = {invalid_field(answer) if isinstance(answer, Invalid) else "": _(answer.detail)}
+        return await proposal_page(
+            request, session, values, errors, amending=pilot_id, status_code=409
         )
     done = Flash("success", _("Proposal amended: it goes back to review."))
     return redirect(f"/pilots/{pilot_id}", settings, flash=done)
@@ -143,30 +133,34 @@ async def replicate(
 ) -> Response:
     """Start the same pilot in the officer's town, as POST .../replicate does."""
     _ = translator(page_locale(request))
-    key = str((await request.form()).get("submission_key") or "")
+    key = submission_key(await request.form())
+    on = PilotAction(session, client, settings, officer, pilot_id, key)
+    answer = await _refused_or(pilot_actions.replicate(on))
+    if isinstance(answer, DomainError):
+        return _refused_redirect(pilot_id, answer, settings, _)
+    done = Flash("success", _("Pilot replicated in your town: it is submitted for review."))
+    return redirect(f"/pilots/{answer.id}", settings, flash=done)
+
+
+async def _refused_or(action: Awaitable[PilotPublic]) -> PilotPublic | DomainError:
+    """The pilot an action answers, or the refusal (409, 422, 429, 503) to show the user.
+
+    Any other error is the pages' error handlers' to answer.
+    """
     try:
-        pilot = await pilot_routes.replicate_pilot(
-            pilot_id=pilot_id,
-            session=session,
-            settings=settings,
-            client=client,
-            officer=officer,
-            idempotency_key=key if SUBMISSION_KEY.match(key) else None,
-        )
+        return await action
     except Exception as error:
         refused = refusal(error)
         if refused is None:
             raise
-        flash = Flash("error", _("This was not done:") + " " + _(refused.detail))
-        return redirect(f"/pilots/{pilot_id}", settings, flash=flash)
-    done = Flash("success", _("Pilot replicated in your town: it is submitted for review."))
-    return redirect(f"/pilots/{pilot.id}", settings, flash=done)
+        return refused
 
 
-def _submission_key(form: FormData) -> str | None:
-    """The key the page made when it rendered the form: a double submission acts once."""
-    key = str(form.get("submission_key") or "")
-    return key if SUBMISSION_KEY.match(key) else None
+def _refused_redirect(
+    pilot_id: str, refused: DomainError, settings: Settings, _: Translate
+) -> Response:
+    flash = Flash("error", _("This was not done:") + " " + _(refused.detail))
+    return redirect(f"/pilots/{pilot_id}", settings, flash=flash)
 
 
 async def _page(
@@ -180,24 +174,3 @@ async def _page(
     context["submission_key"] = uuid.uuid4().hex
     context["temporal_link"] = temporal_ui_url(request.app.state.settings, workflow_id(pilot_id))
     return render(request, "pilot.html", context, status_code=422 if failed else 200)
-
-
-async def _amend_page(
-    request: Request,
-    session: AsyncSession,
-    pilot_id: str,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    # The key the form sends back: an amendment submitted twice acts once.
-    values.setdefault("submission_key", uuid.uuid4().hex)
-    context = {
-        "values": values,
-        "errors": errors,
-        "themes": [(t.code, t.name) for t in await ThemeRepository(session).all()],
-        "kpi_rows": kpi_row_count(values),
-        "action": f"/pilots/{pilot_id}/amend",
-        "amending": {"id": pilot_id, "title": values.get("title", "")},
-    }
-    return render(request, "proposal_form.html", context, status_code=status_code)

@@ -12,8 +12,8 @@ from core.pilot_state import kpi_results
 from service.pages.directory import load_names, user_names
 from service.pages.timeline import describe
 from service.pilots import pilot_state, to_public, viewer_of, visible_pilot
-from service.routes import pilot_history
 from service.schemas.pilots import PersonActor
+from service.use_cases.pilot_history import list_events
 from workflows.contracts import CandidateStatus
 from workflows.stages import Action, Role
 
@@ -57,7 +57,7 @@ async def pilot_context(
     state = pilot_state(await visible_pilot(session, user, pilot_id))
     view = view_pilot(state, viewer_of(user))
     pilot = to_public(state, user)
-    events = await pilot_history.list_events(pilot_id=pilot_id, session=session, user=user)
+    events = await list_events(session, user, pilot_id)
     # Names of the companies this user may know: its own entry, or all, and the partner.
     companies = {c.company_id: c.company_name for c in pilot.candidates}
     if pilot.partner_company_id and pilot.partner_company_name:

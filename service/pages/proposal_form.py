@@ -5,16 +5,22 @@ is not a KPI. The schema's errors name KPIs by their place among the filled rows
 error is sent back to the row it came from.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from service.pages.forms import default_field_of, field_errors, optional, row_field_of, tags, text
 from service.pages.i18n import Translate
+from service.pages.rendering import render
 from service.schemas.pilots import PilotPublic
+from service.use_cases.themes import list_themes
 
 EMPTY_KPI_ROWS = 3
 KPI_FIELDS = ("name", "unit", "baseline", "target")
@@ -89,3 +95,26 @@ def values_of(pilot: PilotPublic) -> dict[str, str]:
         values[f"kpi-{row}-baseline"] = plain_number(kpi.baseline)
         values[f"kpi-{row}-target"] = plain_number(kpi.target)
     return values
+
+
+async def proposal_page(
+    request: Request,
+    session: AsyncSession,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    amending: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The form to submit a pilot, or to amend the pilot `amending`, with values and errors."""
+    # The key the form sends back: a proposal submitted twice acts once.
+    values.setdefault("submission_key", uuid.uuid4().hex)
+    context = {
+        "values": values,
+        "errors": errors,
+        "themes": [(theme.code, theme.name) for theme in await list_themes(session)],
+        "kpi_rows": kpi_row_count(values),
+        "action": f"/pilots/{amending}/amend" if amending else "/officer/pilots/new",
+        "amending": {"id": amending, "title": values.get("title", "")} if amending else None,
+    }
+    return render(request, "proposal_form.html", context, status_code=status_code)

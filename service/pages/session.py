@@ -15,8 +15,8 @@ from core.db import transaction
 from core.models import User, utcnow
 from core.settings import Settings
 from service.auth import renew_session, session_id_of, signed_in, token_ttl_seconds
-from service.deps import SessionDep, SettingsDep, get_sessionmaker
-from service.errors import Forbidden, Unauthorized
+from service.deps import SettingsDep, get_sessionmaker, require_role
+from service.errors import Unauthorized
 from workflows.stages import Role
 
 SESSION_COOKIE = "pf_session"
@@ -54,22 +54,26 @@ def session_id_from_cookie(request: Request, settings: Settings) -> str | None:
         return None
 
 
-async def get_page_user(*, request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    """The signed-in user of this browser; SignInRequired if there is none."""
+async def get_page_user(*, request: Request, settings: SettingsDep) -> User:
+    """The signed-in user of this browser; SignInRequired if there is none.
+
+    Read in a transaction of its own, as for a bearer token: the user comes back detached
+    with its fields loaded, so an error page can still be rendered for them after the
+    request's session has rolled back.
+    """
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired
-    try:
-        caller = await signed_in(session, token, settings)
-    except Unauthorized as error:
-        raise SignInRequired from error
-    request.state.user = caller.user
-    # A session in use is renewed once past half its life, so an active user stays in.
-    if _seconds_left(caller.expires_at) < token_ttl_seconds(settings) / 2:
-        # Its own short transaction: the request's may wait on a form's slow work.
-        async with transaction(get_sessionmaker(request)) as db:
+    async with transaction(get_sessionmaker(request)) as db:
+        try:
+            caller = await signed_in(db, token, settings)
+        except Unauthorized as error:
+            raise SignInRequired from error
+        # A session in use is renewed once past half its life, so an active user stays in.
+        if _seconds_left(caller.expires_at) < token_ttl_seconds(settings) / 2:
             await renew_session(db, caller.session_id, settings)
-        request.state.renewed_token = token
+            request.state.renewed_token = token
+    request.state.user = caller.user
     return caller.user
 
 
@@ -80,20 +84,9 @@ def _seconds_left(expires_at: datetime) -> float:
 PageUser = Annotated[User, Depends(get_page_user)]
 
 
-def _role(*roles: Role) -> Any:
-    allowed = frozenset(roles)
-
-    async def dependency(*, user: PageUser) -> User:
-        if user.role not in allowed:
-            raise Forbidden(f"a {user.role} may not open this page")
-        return user
-
-    return Depends(dependency)
-
-
-PageAdmin = Annotated[User, _role(Role.ADMIN)]
-PageOfficer = Annotated[User, _role(Role.TOWN_OFFICER)]
-PageCompany = Annotated[User, _role(Role.COMPANY)]
+PageAdmin = Annotated[User, Depends(require_role(Role.ADMIN, user_of=get_page_user))]
+PageOfficer = Annotated[User, Depends(require_role(Role.TOWN_OFFICER, user_of=get_page_user))]
+PageCompany = Annotated[User, Depends(require_role(Role.COMPANY, user_of=get_page_user))]
 
 
 def home_of(user: User) -> str:

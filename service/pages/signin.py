@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from service import accounts
 from service.deps import (
     AccountGuardsDep,
     ClientAddress,
@@ -28,6 +27,7 @@ from service.pages.session import (
     session_id_from_cookie,
     set_session_cookie,
 )
+from service.use_cases import accounts, users
 
 router = page_router()
 
@@ -44,11 +44,11 @@ def local_path(target: str | None) -> str | None:
 
 
 @router.get("/")
-async def home(*, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def home(*, request: Request, settings: SettingsDep) -> Response:
     """Each role's main page, or the sign-in form."""
     if not request.cookies.get(SESSION_COOKIE):
         return RedirectResponse("/login", status_code=303)
-    user = await get_page_user(request=request, session=session, settings=settings)
+    user = await get_page_user(request=request, settings=settings)
     return RedirectResponse(home_of(user), status_code=303)
 
 
@@ -114,8 +114,8 @@ async def choose_language(
     if locale not in LOCALES:
         return RedirectResponse(target, status_code=303)
     if request.cookies.get(SESSION_COOKIE):
-        user = await get_page_user(request=request, session=session, settings=settings)
-        user.locale = locale
+        user = await get_page_user(request=request, settings=settings)
+        await users.choose_locale(session, user.id, locale)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE, locale, max_age=LANGUAGE_COOKIE_SECONDS, **cookie_options(settings)

@@ -3,7 +3,6 @@
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
-from service import accounts
 from service.auth import token_ttl_seconds
 from service.deps import (
     AccountGuardsDep,
@@ -21,6 +20,7 @@ from service.schemas.users import (
     TokenRequest,
     UserPublic,
 )
+from service.use_cases import accounts
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

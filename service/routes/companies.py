@@ -1,18 +1,12 @@
 """Partner companies: admins manage them, each company edits its own profile."""
 
-from typing import Any
-
 from fastapi import APIRouter, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Company, User
-from core.repositories import CompanyRepository, ThemeRepository, TownRepository
-from service.auth import end_company_sessions
 from service.deps import AdminOrCompany, AdminUser, SessionDep
-from service.errors import Forbidden, Invalid, NotFound, error_responses
+from service.errors import error_responses
 from service.schemas.common import IdPath
 from service.schemas.reference import CompanyCreate, CompanyPublic, CompanyUpdate
-from workflows.stages import Role
+from service.use_cases import companies
 
 router = APIRouter(
     prefix="/api/v1/companies", tags=["companies"], responses=error_responses(401, 403)
@@ -22,9 +16,7 @@ router = APIRouter(
 @router.get("")
 async def list_companies(*, session: SessionDep, user: AdminOrCompany) -> list[CompanyPublic]:
     """Every company for an admin; a company user sees only its own."""
-    if user.role == Role.COMPANY:
-        return [CompanyPublic.model_validate(await _visible(session, user, user.company_id))]
-    return [CompanyPublic.model_validate(row) for row in await CompanyRepository(session).all()]
+    return await companies.list_companies(session, user)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -32,9 +24,7 @@ async def create_company(
     *, body: CompanyCreate, session: SessionDep, _admin: AdminUser
 ) -> CompanyPublic:
     """Add a partner company (admin); its themes and areas must exist."""
-    await _check_references(session, body.model_dump())
-    company = await CompanyRepository(session).add(Company(**body.model_dump()))
-    return CompanyPublic.model_validate(company)
+    return await companies.create_company(session, body)
 
 
 @router.get("/{company_id}", responses=error_responses(404))
@@ -42,7 +32,7 @@ async def read_company(
     *, company_id: IdPath, session: SessionDep, user: AdminOrCompany
 ) -> CompanyPublic:
     """One company: any for an admin, its own for a company user."""
-    return CompanyPublic.model_validate(await _visible(session, user, company_id))
+    return await companies.read_company(session, user, company_id)
 
 
 @router.patch("/{company_id}", responses=error_responses(404))
@@ -50,35 +40,4 @@ async def update_company(
     *, company_id: IdPath, body: CompanyUpdate, session: SessionDep, user: AdminOrCompany
 ) -> CompanyPublic:
     """Edit a profile and email preferences; only an admin (de)activates a company."""
-    company = await _visible(session, user, company_id)
-    changes = body.model_dump(exclude_unset=True)
-    if "active" in changes and user.role != Role.ADMIN:
-        raise Forbidden("only an admin may (de)activate a company")
-    await _check_references(session, changes)
-    for field, value in changes.items():
-        setattr(company, field, value)
-    if changes.get("active") is False:
-        # Its users' tokens are refused at once; a later reactivation does not revive them.
-        await end_company_sessions(session, company.id)
-    await session.flush()
-    return CompanyPublic.model_validate(company)
-
-
-async def _visible(session: AsyncSession, user: User, company_id: str | None) -> Company:
-    # Another company's profile is hidden (404), not forbidden: its existence is not told.
-    if user.role == Role.COMPANY and user.company_id != company_id:
-        raise NotFound("no such company")
-    company = await CompanyRepository(session).get(company_id) if company_id else None
-    if company is None:
-        raise NotFound("no such company")
-    return company
-
-
-async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> None:
-    """422 if a theme code or an area's town id does not exist."""
-    unknown_themes = await ThemeRepository(session).missing(fields.get("themes") or [])
-    if unknown_themes:
-        raise Invalid(f"no such theme: {', '.join(unknown_themes)}", loc=("body", "themes"))
-    unknown_towns = await TownRepository(session).missing(fields.get("areas") or [])
-    if unknown_towns:
-        raise Invalid(f"no such town: {', '.join(unknown_towns)}", loc=("body", "areas"))
+    return await companies.update_company(session, user, company_id, body)

@@ -2,11 +2,10 @@
 
 from fastapi import APIRouter, status
 
-from core.models import Town
-from core.repositories import TownRepository
 from service.deps import AdminUser, CurrentUser, SessionDep
-from service.errors import Conflict, error_responses
+from service.errors import error_responses
 from service.schemas.reference import TownCreate, TownPublic
+from service.use_cases import towns
 
 router = APIRouter(prefix="/api/v1/towns", tags=["towns"], responses=error_responses(401))
 
@@ -14,16 +13,10 @@ router = APIRouter(prefix="/api/v1/towns", tags=["towns"], responses=error_respo
 @router.get("")
 async def list_towns(*, session: SessionDep, _user: CurrentUser) -> list[TownPublic]:
     """Every town, by name."""
-    return [TownPublic.model_validate(town) for town in await TownRepository(session).all()]
+    return await towns.list_towns(session)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
 async def create_town(*, body: TownCreate, session: SessionDep, _admin: AdminUser) -> TownPublic:
     """Add a town (admin); its name and code are unique."""
-    towns = TownRepository(session)
-    if await towns.by_name(body.name) is not None:
-        raise Conflict("a town with this name exists")
-    if body.code is not None and await towns.by_code(body.code) is not None:
-        raise Conflict("a town with this code exists")
-    town = await towns.add(Town(name=body.name, code=body.code))
-    return TownPublic.model_validate(town)
+    return await towns.create_town(session, body)

@@ -1,14 +1,7 @@
 """The signed-in user, and the users admins manage."""
 
 from fastapi import APIRouter, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.account_links import LinkPurpose
-from core.models import User
-from core.repositories import UserRepository
-from core.security import has_usable_password, verify_password
-from service import accounts
-from service.auth import end_user_sessions
 from service.deps import (
     AccountGuardsDep,
     AdminUser,
@@ -21,9 +14,10 @@ from service.deps import (
     TemporalClientDep,
     TemporalConnectorDep,
 )
-from service.errors import Conflict, Invalid, NotFound, error_responses
+from service.errors import error_responses
 from service.schemas.common import IdPath
 from service.schemas.users import MeUpdate, UserCreate, UserPublic, UserUpdate
+from service.use_cases import accounts, users
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=error_responses(401))
 
@@ -44,33 +38,13 @@ async def update_me(
     address: ClientAddress,
 ) -> UserPublic:
     """Change one's own name, locale, offer emails or password (which ends other sessions)."""
-    signed_in_as = caller.user
-    changes = body.model_dump(exclude_unset=True, exclude={"password", "current_password"})
-    new_hash = None
-    if body.password is not None:
-        current = body.current_password or ""
-        # A stolen token must not become a way to guess the password: same counter as sign-in.
-        await guards.attempts.check_sign_in(signed_in_as.email, address)
-        # Hashing comes before the request's session is first used: no connection is held.
-        if not await guards.hashing.run(verify_password, signed_in_as.password_hash, current):
-            await guards.attempts.sign_in_failed(signed_in_as.email, address)
-            raise Invalid("the current password is wrong", loc=("body", "current_password"))
-        new_hash = await accounts.new_password_hash(guards, body.password)
-    user = await _user(session, signed_in_as.id)
-    if new_hash is not None:
-        if user.password_hash != signed_in_as.password_hash:
-            raise Conflict("the password changed meanwhile: sign in again")
-        await accounts.replace_password(session, user, new_hash, keep_session=caller.session_id)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    await session.flush()
-    return UserPublic.model_validate(user)
+    return await users.update_me(session, guards, caller, body, address)
 
 
 @router.get("/users", responses=error_responses(403))
 async def list_users(*, session: SessionDep, _admin: AdminUser) -> list[UserPublic]:
     """Every user (admin)."""
-    return [UserPublic.model_validate(user) for user in await UserRepository(session).all()]
+    return [UserPublic.model_validate(user) for user in await users.list_users(session)]
 
 
 @router.post(
@@ -106,17 +80,13 @@ async def resend_invitation(
     _admin: AdminUser,
 ) -> UserPublic:
     """Email the invitation again (admin), to a user who has not chosen a password yet."""
-    user = await _user(session, user_id)
-    if has_usable_password(user.password_hash) or not user.active:
-        raise Conflict("this user has chosen a password (or is inactive): no invitation to send")
-    await accounts.send_account_email(temporal, settings, user, LinkPurpose.INVITATION)
-    return UserPublic.model_validate(user)
+    return await users.resend_invitation(session, settings, temporal, user_id)
 
 
 @router.get("/users/{user_id}", responses=error_responses(403, 404))
 async def read_user(*, user_id: IdPath, session: SessionDep, _admin: AdminUser) -> UserPublic:
     """One user (admin)."""
-    return UserPublic.model_validate(await _user(session, user_id))
+    return await users.read_user(session, user_id)
 
 
 @router.patch("/users/{user_id}", responses=error_responses(403, 404, 409))
@@ -132,26 +102,4 @@ async def update_user(
 
     A new password or a deactivation ends every session of the user at once.
     """
-    if body.active is False and user_id == admin.id:
-        raise Conflict("an admin cannot deactivate their own account")
-    # Hashing comes before the request's session is first used: no connection is held.
-    new_hash = None
-    if body.password is not None:
-        new_hash = await accounts.new_password_hash(guards, body.password)
-    user = await _user(session, user_id)
-    changes = body.model_dump(exclude_unset=True, exclude={"password"})
-    if new_hash is not None:
-        await accounts.replace_password(session, user, new_hash)
-    if body.active is False:
-        await end_user_sessions(session, user.id)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    await session.flush()
-    return UserPublic.model_validate(user)
-
-
-async def _user(session: AsyncSession, user_id: str) -> User:
-    user = await UserRepository(session).get(user_id)
-    if user is None:
-        raise NotFound("no such user")
-    return user
+    return await users.update_user(session, guards, admin, user_id, body)

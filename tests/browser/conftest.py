@@ -1,8 +1,8 @@
 """The web pages in a real browser: Debian's Chromium driven by Playwright, against a real
 uvicorn server with the real Temporal dev server, a real worker and an SMTP sink on loopback.
 
-SQLite only: the pages add no query of their own (they call the JSON API's routes and
-repositories, whose tests run on SQLite and PostgreSQL), and one database keeps these tests
+SQLite only: the pages add no query of their own (they call the JSON API's use cases,
+whose tests run on SQLite and PostgreSQL), and one database keeps these tests
 under a minute. Everything is started once for the package; each test signs its people in
 in fresh browser profiles.
 """

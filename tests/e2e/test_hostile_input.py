@@ -25,6 +25,7 @@ from cli.smtp_sink import SmtpSink
 from cli.worker import build_worker
 from core.settings import Settings
 from service.main import create_app
+from service.pages.app import PagesMount
 from tests.e2e.conftest import ADMIN
 from tests.support import hostile
 
@@ -359,7 +360,9 @@ async def page_session(app: FastAPI, email: str, password: str) -> AsyncClient:
 def page_paths(app: FastAPI, region: Region) -> list[tuple[str, list[str]]]:
     """Every GET page of the route table, ids filled in, with the query parameters it reads."""
     found = []
-    for context in iter_route_contexts(app.router.routes):
+    # The pages are an application of their own, mounted beside the API's routes.
+    (pages,) = [route.app for route in app.router.routes if isinstance(route, PagesMount)]
+    for context in iter_route_contexts(pages.router.routes):
         route = context.original_route
         if not isinstance(route, APIRoute) or route.include_in_schema:
             continue
@@ -370,6 +373,7 @@ def page_paths(app: FastAPI, region: Region) -> list[tuple[str, list[str]]]:
                             "token": "forged.token"}.items():  # fmt: skip
             path = path.replace("{" + name + "}", value)
         found.append((path, [param.alias for param in route.dependant.query_params]))
+    assert found, "no page found in the route table"
     return found
 
 

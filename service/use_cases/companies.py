@@ -1,0 +1,86 @@
+"""Partner companies: admins manage them, each company edits its own profile."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Company, User
+from core.repositories import CompanyRepository, ThemeRepository, TownRepository
+from core.settings import Settings
+from core.signing import verify
+from service.auth import end_company_sessions
+from service.errors import Forbidden, Invalid, NotFound
+from service.schemas.reference import CompanyCreate, CompanyPublic, CompanyUpdate
+from workflows.stages import Role
+
+
+async def list_companies(session: AsyncSession, user: User) -> list[CompanyPublic]:
+    """Every company for an admin; a company user sees only its own."""
+    if user.role == Role.COMPANY:
+        return [CompanyPublic.model_validate(await _visible(session, user, user.company_id))]
+    return [CompanyPublic.model_validate(row) for row in await CompanyRepository(session).all()]
+
+
+async def create_company(session: AsyncSession, body: CompanyCreate) -> CompanyPublic:
+    """Add a partner company; its themes and areas must exist (422 otherwise)."""
+    await _check_references(session, body.model_dump())
+    company = await CompanyRepository(session).add(Company(**body.model_dump()))
+    return CompanyPublic.model_validate(company)
+
+
+async def read_company(session: AsyncSession, user: User, company_id: str) -> CompanyPublic:
+    """One company: any for an admin, its own for a company user."""
+    return CompanyPublic.model_validate(await _visible(session, user, company_id))
+
+
+async def update_company(
+    session: AsyncSession, user: User, company_id: str, body: CompanyUpdate
+) -> CompanyPublic:
+    """Edit a profile and email preferences; only an admin (de)activates a company."""
+    company = await _visible(session, user, company_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "active" in changes and user.role != Role.ADMIN:
+        raise Forbidden("only an admin may (de)activate a company")
+    await _check_references(session, changes)
+    for field, value in changes.items():
+        setattr(company, field, value)
+    if changes.get("active") is False:
+        # Its users' tokens are refused at once; a later reactivation does not revive them.
+        await end_company_sessions(session, company.id)
+    await session.flush()
+    return CompanyPublic.model_validate(company)
+
+
+async def company_of_link(session: AsyncSession, settings: Settings, token: str) -> Company | None:
+    """The company an email's unsubscribe link was signed for; None for a link we did not sign."""
+    company_id = verify(token, settings.secret_key)
+    return await CompanyRepository(session).get(company_id) if company_id else None
+
+
+async def unsubscribe(session: AsyncSession, settings: Settings, token: str) -> Company | None:
+    """No more invitations by email for the company of this link; None for a bad link."""
+    company = await company_of_link(session, settings, token)
+    if company is not None:
+        company.unsubscribed = True
+        await session.flush()
+    return company
+
+
+async def _visible(session: AsyncSession, user: User, company_id: str | None) -> Company:
+    # Another company's profile is hidden (404), not forbidden: its existence is not told.
+    if user.role == Role.COMPANY and user.company_id != company_id:
+        raise NotFound("no such company")
+    company = await CompanyRepository(session).get(company_id) if company_id else None
+    if company is None:
+        raise NotFound("no such company")
+    return company
+
+
+async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> None:
+    """422 if a theme code or an area's town id does not exist."""
+    unknown_themes = await ThemeRepository(session).missing(fields.get("themes") or [])
+    if unknown_themes:
+        raise Invalid(f"no such theme: {', '.join(unknown_themes)}", loc=("body", "themes"))
+    unknown_towns = await TownRepository(session).missing(fields.get("areas") or [])
+    if unknown_towns:
+        raise Invalid(f"no such town: {', '.join(unknown_towns)}", loc=("body", "areas"))

@@ -1,0 +1,66 @@
+"""What happened to a pilot: its audit trail, its Temporal history, its email."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from core.disclosure import EventView, relation_of, view_event
+from core.models import AuditEvent, Notification, User
+from core.pilot_repository import PilotRepository
+from core.settings import Settings
+from service.pilots import pilot_state, viewer_of, visible_pilot
+from service.schemas.pilots import EventPublic, PersonActor, SystemActor, WorkflowHistoryPublic
+from service.workflow_history import summarise_history, temporal_ui_url
+from workflows.contracts import workflow_id
+
+
+async def list_events(session: AsyncSession, user: User, pilot_id: str) -> list[EventPublic]:
+    """The audit trail as this user may read it (core.disclosure): one entry per transition."""
+    state = pilot_state(await visible_pilot(session, user, pilot_id))
+    relation = relation_of(state, viewer_of(user))
+    events = await PilotRepository(session).audit_trail(pilot_id)
+    shown = []
+    for event in events:
+        view = view_event(event.kind, event.data, event.actor, relation, company_id=user.company_id)
+        if view is not None:
+            shown.append(_public_event(event, view))
+    return shown
+
+
+def _public_actor(actor: dict[str, Any]) -> PersonActor | SystemActor:
+    """An audit entry's actor: `{"system": ...}` for the system, else a person's id and role."""
+    if "system" in actor:
+        return SystemActor.model_validate(actor)
+    return PersonActor.model_validate(actor)
+
+
+def _public_event(event: AuditEvent, view: EventView) -> EventPublic:
+    return EventPublic(
+        seq=event.seq,
+        at=event.at,
+        kind=event.kind,
+        stage=event.stage,
+        actor=_public_actor(view.actor),
+        data=view.data,
+    )
+
+
+async def workflow_history(
+    session: AsyncSession, client: Client, settings: Settings, admin: User, pilot_id: str
+) -> WorkflowHistoryPublic:
+    """The Temporal event history, summarised, and its page in the Temporal Web UI."""
+    await visible_pilot(session, admin, pilot_id)
+    history = await client.get_workflow_handle(workflow_id(pilot_id)).fetch_history()
+    return WorkflowHistoryPublic(
+        events=summarise_history(history),
+        temporal_ui_url=temporal_ui_url(settings, workflow_id(pilot_id)),
+    )
+
+
+async def list_notifications(
+    session: AsyncSession, admin: User, pilot_id: str
+) -> list[Notification]:
+    """Every email the pilot caused, bodies included, with its delivery status."""
+    await visible_pilot(session, admin, pilot_id)
+    return list(await PilotRepository(session).notifications(pilot_id))

@@ -1,0 +1,51 @@
+"""Pilots: submit one, list them, read one. Reads come from the read model."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from core.models import User
+from core.pilot_repository import BadCursor, PilotFilters, PilotRepository
+from core.settings import Settings
+from service.errors import Invalid
+from service.pilots import create_pilot, pilot_state, proposal_from, to_public, visible_pilot
+from service.schemas.pilots import PilotCreate, PilotPage, PilotPublic
+
+
+async def submit_pilot(
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    officer: User,
+    body: PilotCreate,
+    idempotency_key: str | None = None,
+) -> PilotPublic:
+    """Submit a pilot for the officer's town: stage `submitted`; a repeated key, the same one."""
+    assert officer.town_id is not None  # a town officer always has a town
+    proposal = proposal_from(body, officer.town_id)
+    pilot = await create_pilot(
+        session, client, settings, officer, proposal, idempotency_key=idempotency_key
+    )
+    return to_public(pilot_state(pilot), officer)
+
+
+async def list_pilots(
+    session: AsyncSession,
+    user: User,
+    filters: PilotFilters,
+    *,
+    limit: int,
+    cursor: str | None = None,
+) -> PilotPage:
+    """The pilots this user may see, newest first, a page at a time (422 for a bad cursor)."""
+    try:
+        rows, next_cursor = await PilotRepository(session).page(
+            user, filters, limit=limit, cursor=cursor
+        )
+    except BadCursor as error:
+        raise Invalid(str(error), loc=("query", "cursor")) from error
+    return PilotPage(items=[to_public(pilot_state(p), user) for p in rows], next_cursor=next_cursor)
+
+
+async def read_pilot(session: AsyncSession, user: User, pilot_id: str) -> PilotPublic:
+    """One pilot as this user may read it, with what they may do now; 404 if hidden."""
+    return to_public(pilot_state(await visible_pilot(session, user, pilot_id)), user)
