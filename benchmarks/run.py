@@ -71,7 +71,7 @@ FULL = Sizes(
     open_pilots=10_000,
 )
 QUICK = Sizes(
-    burst=20, email_pilots=10, create_seconds=5, list_seconds=3, read_seconds=4, open_pilots=100
+    burst=20, email_pilots=10, create_seconds=4, list_seconds=3, read_seconds=3, open_pilots=60
 )
 
 
