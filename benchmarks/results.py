@@ -109,14 +109,16 @@ def load_average() -> list[float]:
 
 
 def git_commit() -> str:
-    """HEAD, with `-dirty` when the work tree has changes the commit does not hold."""
+    """HEAD, with `-dirty` when tracked files have changes the commit does not hold."""
 
     def git(*args: str) -> str:
         return subprocess.run(
             ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
         ).stdout.strip()
 
-    return git("rev-parse", "HEAD") + ("-dirty" if git("status", "--porcelain") else "")
+    return git("rev-parse", "HEAD") + (
+        "-dirty" if git("status", "--porcelain", "--untracked-files=no") else ""
+    )
 
 
 def machine() -> dict[str, Any]:

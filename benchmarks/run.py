@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import tempfile
 import time
 import uuid
@@ -178,6 +179,12 @@ def say(message: str) -> None:
 
 
 async def main(args: argparse.Namespace) -> Path:
+    # A stop (SIGTERM, or SIGINT that a background job does not get) unwinds the run, so
+    # its processes are stopped and the scratch databases dropped.
+    task = asyncio.current_task()
+    assert task is not None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
     sizes = QUICK if args.quick else FULL
     if args.open_pilots:
         sizes = replace(sizes, open_pilots=args.open_pilots)
