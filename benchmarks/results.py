@@ -5,6 +5,7 @@ import os
 import platform
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -143,3 +144,27 @@ def machine() -> dict[str, Any]:
 
 def started_at() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def markdown(document: Mapping[str, Any]) -> str:
+    """The figures and targets of a result document, as Markdown tables for PERFORMANCE.md."""
+    databases = document["databases"]
+    names = list(databases)
+    keys = [k for k in databases[names[0]] if k not in ("targets", "database")]
+    lines = ["| figure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines += [
+        f"| `{k}` | " + " | ".join(str(databases[n].get(k)) for n in names) + " |" for k in keys
+    ]
+    lines += ["", "| target | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for index, target in enumerate(databases[names[0]]["targets"]):
+        cells = []
+        for name in names:
+            checked = databases[name]["targets"][index]
+            verdict = "met" if checked["met"] else "not met"
+            cells.append(f"{checked['value']:g} (limit {checked['limit']:g}): {verdict}")
+        lines.append(f"| {target['target']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m benchmarks.results benchmarks/results/latest.json
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from benchmarks.open_loop import Outcome, open_loop, summarise
-from benchmarks.results import REQUIRED_KEYS, assemble, check_targets, missing_keys, write
+from benchmarks.results import (
+    REQUIRED_KEYS,
+    assemble,
+    check_targets,
+    markdown,
+    missing_keys,
+    write,
+)
 from benchmarks.run import FULL, QUICK
 
 
@@ -85,6 +92,17 @@ def test_the_document_holds_every_required_key_and_the_targets(tmp_path: Path) -
     for database in ("sqlite", "postgresql"):
         assert missing_keys(written["databases"][database]) == []
         assert len(written["databases"][database]["targets"]) >= 8
+
+
+def test_the_markdown_shows_every_figure_and_target_of_each_database() -> None:
+    document = assemble({}, {"sqlite": figures(), "postgresql": figures(lifecycle_ratio=0.2)})
+
+    text = markdown(document)
+
+    assert all(f"`{key}`" in text for key in REQUIRED_KEYS)
+    assert (
+        "| lifecycle_ratio at least 0.6 | 1 (limit 0.6): met | 0.2 (limit 0.6): not met |" in text
+    )
 
 
 def test_a_missing_key_is_refused() -> None:
