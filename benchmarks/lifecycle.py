@@ -17,7 +17,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
 from benchmarks.common import cpu_seconds, p95, proc_status_kib
-from benchmarks.engine_throughput import ADMIN, invited_pilots, proposal, recorded_pilots
+from benchmarks.engine_throughput import (
+    ADMIN,
+    invited_pilots,
+    proposal,
+    recorded_pilots,
+    retries,
+)
 from benchmarks.stack import Stack
 from benchmarks.twin import INVITED, RECORDED, PilotTwinWorkflow
 from core.models import Notification, NotificationStatus
@@ -50,6 +56,7 @@ class Burst:
     update_latencies: list[float]
     worker_cpu_seconds: float
     pilot_ids: list[str]
+    retried_activities: int = 0  # activities that needed more than one attempt
 
     @property
     def per_second(self) -> float:
@@ -112,13 +119,10 @@ async def real_burst(
 
     latencies = await asyncio.gather(*(approve(i) for i in pilot_ids))
     await wait_until(all_sent, "invitations sent")
-    return Burst(
-        count,
-        time.perf_counter() - started,
-        list(latencies),
-        cpu_seconds(stack.worker_pid) - cpu_before,
-        pilot_ids,
-    )
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(stack.worker_pid) - cpu_before
+    handles = [client.get_workflow_handle(workflow_id(i)) for i in pilot_ids]
+    retried, _ = await retries(handles)
+    return Burst(count, seconds, list(latencies), cpu, pilot_ids, retried)
 
 
 async def twin_burst(

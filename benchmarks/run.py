@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from benchmarks import http_load, lifecycle
-from benchmarks.common import DATABASES, scratch_database
+from benchmarks.common import DATABASES, cpu_seconds, scratch_database
 from benchmarks.region import seed_pilots, seed_reference, town_id
 from benchmarks.results import (
     RESULTS_DIR,
@@ -121,6 +121,7 @@ async def _bench_stack(stack: Stack, sessions: Any, sizes: Sizes) -> dict[str, A
             "twin_update_p95_ms": bare.update_p95_ms,
             "worker_cpu_ms_per_pilot": real.cpu_ms_per_pilot,
             "twin_worker_cpu_ms_per_pilot": bare.cpu_ms_per_pilot,
+            "retried_activities": real.retried_activities,
             "emails_per_pilot": await lifecycle.emails_per_pilot(sessions, real.pilot_ids),
         }
         await lifecycle.settle(sessions)
@@ -170,7 +171,11 @@ async def _bench_api(stack: Stack, sessions: Any, sizes: Sizes) -> dict[str, Any
     async with sessions() as session:
         figures["read_model_pilots"] = await session.scalar(select(func.count()).select_from(Pilot))
     say("reads at 200/s")
+    cpu_before = cpu_seconds(stack.api_pid)
     figures |= await http_load.reads(stack.api_url, officers[0], pilot_ids, sizes.read_seconds)
+    answered = figures["read_requests"] - figures["read_errors"]
+    api_cpu_ms = 1000 * (cpu_seconds(stack.api_pid) - cpu_before)
+    figures["api_cpu_ms_per_read"] = round(api_cpu_ms / max(answered, 1), 1)
     return figures
 
 

@@ -37,7 +37,6 @@ class Stack:
     settings: Settings
     fields: dict[str, Any]  # the settings as Settings(**fields) takes them
     api_url: str
-    server_pid: int
     worker_pid: int
     api_pid: int
 
@@ -98,7 +97,7 @@ async def running_stack(database_url: str, directory: Path) -> AsyncIterator[Sta
     env |= {f"PILOTFLOW_{name.upper()}": str(value) for name, value in fields.items()}
     children = _Children(directory, env)
     try:
-        server = children.start("temporal", server_command(settings))
+        children.start("temporal", server_command(settings))
         await wait_until_ready(settings)
         children.start("smtp-sink", pilotflow("smtp-sink"))
         await wait_for_port("127.0.0.1", settings.smtp_port)
@@ -107,7 +106,7 @@ async def running_stack(database_url: str, directory: Path) -> AsyncIterator[Sta
         api_url = f"http://127.0.0.1:{settings.api_port}"
         await _wait_ready(api_url, children)
         children.check()
-        yield Stack(settings, fields, api_url, server.pid, worker.pid, api.pid)
+        yield Stack(settings, fields, api_url, worker.pid, api.pid)
         children.check()
     finally:
         children.stop()
