@@ -54,28 +54,40 @@ async def open_loop(
     rate: float,
     count: int,
     timeout_seconds: float,
+    connections: int = 256,
     clock: Clock = time.perf_counter,
     sleep: Sleep = asyncio.sleep,
 ) -> list[Outcome]:
     """Call `send(i)` for i in range(count) at `rate` per second, each due on its own tick.
 
-    A call that raises, or outlasts `timeout_seconds` from when it is sent, is an error; its
-    latency is the time until it failed (for a timeout, a lower bound).
+    At most `connections` calls are in flight, as a client with that many connections: the
+    others wait for one, and that wait is part of their latency. (Left to httpx's pool, a
+    queue of thousands of requests cost the client more CPU than the server.) A call that
+    raises, or outlasts `timeout_seconds` from when it is sent, is an error; its latency is
+    the time until it failed (for a timeout, a lower bound).
     """
     start = clock()
+    gate = asyncio.Semaphore(connections)
     running = []
     for index in range(count):
         due = start + index / rate
         delay = due - clock()
         if delay > 0:
             await sleep(delay)
-        running.append(asyncio.create_task(_one(send, index, due, timeout_seconds, clock)))
+        running.append(asyncio.create_task(_one(send, index, due, gate, timeout_seconds, clock)))
     return list(await asyncio.gather(*running))
 
 
-async def _one(send: Send, index: int, due: float, timeout_seconds: float, clock: Clock) -> Outcome:
+async def _one(
+    send: Send,
+    index: int,
+    due: float,
+    gate: asyncio.Semaphore,
+    timeout_seconds: float,
+    clock: Clock,
+) -> Outcome:
     try:
-        async with asyncio.timeout(timeout_seconds):
+        async with asyncio.timeout(timeout_seconds), gate:
             await send(index)
     except TimeoutError:
         return Outcome(due, clock(), "timeout")

@@ -65,6 +65,22 @@ async def test_failures_and_timeouts_are_counted_not_dropped() -> None:
     assert (summary.requests, summary.errors, summary.timeouts) == (3, 2, 1)
 
 
+async def test_at_most_the_given_connections_are_in_flight() -> None:
+    in_flight, most = 0, 0
+
+    async def server(index: int) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+
+    outcomes = await open_loop(server, rate=10_000.0, count=20, timeout_seconds=60, connections=3)
+
+    assert most == 3
+    assert all(o.error is None for o in outcomes)
+
+
 def test_summary_percentiles_include_the_slow_requests() -> None:
     outcomes = [Outcome(due=0.0, ended=0.010) for _ in range(98)]
     outcomes += [Outcome(due=0.0, ended=5.0, error="timeout"), Outcome(due=0.0, ended=4.0)]
