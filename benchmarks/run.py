@@ -72,7 +72,7 @@ FULL = Sizes(
     open_pilots=10_000,
 )
 QUICK = Sizes(
-    burst=20, email_pilots=10, create_seconds=4, list_seconds=3, read_seconds=3, open_pilots=60
+    burst=12, email_pilots=5, create_seconds=3, list_seconds=2, read_seconds=3, open_pilots=30
 )
 
 
