@@ -219,7 +219,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, under 3 minutes")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, about 3 minutes")
     parser.add_argument("--databases", type=lambda s: s.split(","), default=list(DATABASES))
     parser.add_argument(
         "--open-pilots", type=int, help="open pilots for the worker's memory (default: by mode)"
