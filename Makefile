@@ -7,7 +7,7 @@ LOCK := requirements-dev.lock
 COMPILE := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
 	--python-platform x86_64-unknown-linux-gnu --quiet
 
-.PHONY: install lock messages chromium run test lint typecheck pytest clean
+.PHONY: install lock messages chromium run test lint typecheck pytest bench bench-quick clean
 
 install: $(STAMP)
 
@@ -41,6 +41,13 @@ pytest: install chromium
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Issue 10's benchmark on the real stack (never part of `test`): docs/PERFORMANCE.md.
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: install
+	$(BIN)/python -m benchmarks.run --quick
 
 clean:
 	rm -rf $(VENV) data

@@ -1,5 +1,6 @@
 """What every benchmark shares: scratch databases, percentiles, process and machine facts."""
 
+import math
 import multiprocessing
 import os
 import platform
@@ -81,10 +82,14 @@ def smtp_sink_process() -> Iterator[int]:
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile: with few samples, a value that was really measured."""
+    """Nearest-rank percentile: with few samples, a value that was really measured.
+
+    The smallest sample with at least `fraction` of them at or below it: of 100 samples, the
+    p99 is the 99th, so one slow request in a hundred does not make the p99.
+    """
     ordered = sorted(samples)
-    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[index]
+    rank = math.ceil(round(fraction * len(ordered), 9))
+    return ordered[max(0, min(len(ordered), rank) - 1)]
 
 
 def p50(samples: Sequence[float]) -> float:

@@ -201,9 +201,16 @@ async def seed_pilots(
     companies: int,
     seed: int = 42,
     batch: int = 2000,
+    skip: int = 0,
 ) -> None:
-    """`count` pilots with their candidates, through SQLAlchemy, in batches of `batch` rows."""
+    """`count` pilots with their candidates, through SQLAlchemy, in batches of `batch` rows.
+
+    `skip`: leave out the first pilots, already there from a smaller seeding (their ids).
+    """
     pilots, candidates = _pilot_rows(count, towns, companies, random.Random(seed))
+    if skip:
+        kept = {p["id"] for p in pilots[skip:]}
+        pilots, candidates = pilots[skip:], [c for c in candidates if c["pilot_id"] in kept]
     for rows, model in ((pilots, Pilot), (candidates, Candidate)):
         for start in range(0, len(rows), batch):
             async with transaction(sessions) as session:

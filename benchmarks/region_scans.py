@@ -37,7 +37,7 @@ from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
 from service.use_cases.overview import overview
 from tests.support.sample_pilot import sample_pilot_state
-from workflows.contracts import MatchingRequest, NotificationRequest
+from workflows.contracts import Audience, MatchingRequest, NotificationRequest
 
 TOWNS = 90
 
@@ -73,7 +73,7 @@ def offer_sender(sessions: async_sessionmaker[AsyncSession], smtp_port: int) -> 
     async def offer() -> None:
         # A new seq each time, so the outbox does not recognise (and skip) the same offer.
         request = NotificationRequest(
-            "generalization_offer", next(sequence), state, ["other_towns"]
+            "generalization_offer", next(sequence), state, [Audience.OTHER_TOWNS]
         )
         result = await activities.send_notification(request)
         assert result.sent == TOWNS - 1, result

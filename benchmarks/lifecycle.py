@@ -1,0 +1,290 @@
+"""The engine's side: a burst of pilots through the real worker and through the bare twin,
+the CPU one email costs, and the worker's memory with many pilots waiting on their timers.
+"""
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import ActivityEnvironment
+
+from activities.notifications import NotificationActivities
+from benchmarks.common import cpu_seconds, p95, proc_status_kib
+from benchmarks.engine_throughput import (
+    ADMIN,
+    invited_pilots,
+    proposal,
+    recorded_pilots,
+    retries,
+)
+from benchmarks.stack import Stack
+from benchmarks.twin import INVITED, RECORDED, PilotTwinWorkflow
+from core.models import Notification, NotificationStatus
+from service.pilots import start_pilot
+from workflows import search_attributes
+from workflows.contracts import (
+    ActionResult,
+    Actor,
+    Audience,
+    EmailTemplate,
+    NotificationRequest,
+    ReviewRequest,
+    email_view,
+    workflow_id,
+)
+from workflows.pilot import PilotWorkflow
+from workflows.stages import Stage
+
+CATCH_UP_SECONDS = 600
+EMAIL_SEQ_BASE = 100_000  # far above any real transition, so no outbox row is reused
+UNSENT = (NotificationStatus.QUEUED.value, NotificationStatus.SENDING.value)
+
+
+@dataclass(frozen=True)
+class Burst:
+    """K pilots from their start to their last invitation sent, approved by the Update."""
+
+    pilots: int
+    seconds: float
+    update_latencies: list[float]
+    worker_cpu_seconds: float
+    pilot_ids: list[str]
+    retried_activities: int = 0  # activities that needed more than one attempt
+
+    @property
+    def per_second(self) -> float:
+        return self.pilots / self.seconds
+
+    @property
+    def update_p95_ms(self) -> float:
+        return round(1000 * p95(self.update_latencies), 1)
+
+    @property
+    def cpu_ms_per_pilot(self) -> float:
+        return round(1000 * self.worker_cpu_seconds / self.pilots, 1)
+
+
+def officer(town_id: str) -> Actor:
+    return Actor("town_officer", f"officer-{town_id}", town_id)
+
+
+async def wait_until(check: Any, what: str, seconds: float = CATCH_UP_SECONDS) -> None:
+    deadline = time.perf_counter() + seconds
+    while not await check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what}: not done after {seconds:.0f}s")
+        await asyncio.sleep(0.05)
+
+
+async def real_burst(
+    client: Client,
+    stack: Stack,
+    sessions: async_sessionmaker[AsyncSession],
+    count: int,
+    rng: random.Random,
+) -> Burst:
+    """Start K pilots, approve each once its submission is recorded, until all invited."""
+    cpu_before = cpu_seconds(stack.worker_pid)
+    started = time.perf_counter()
+    proposals = [proposal(rng) for _ in range(count)]
+    pilot_ids = list(
+        await asyncio.gather(
+            *(start_pilot(client, stack.settings, p, officer(p.town_id)) for p in proposals)
+        )
+    )
+
+    async def all_recorded() -> bool:
+        return await recorded_pilots(sessions, pilot_ids) == count
+
+    async def all_sent() -> bool:
+        return await invited_pilots(sessions, pilot_ids, sent=True) == count
+
+    await wait_until(all_recorded, "submissions recorded")
+
+    async def approve(pilot_id: str) -> float:
+        handle = client.get_workflow_handle_for(PilotWorkflow.run, workflow_id(pilot_id))
+        began = time.perf_counter()
+        result: ActionResult = await handle.execute_update(
+            PilotWorkflow.review, ReviewRequest(ADMIN, "approve")
+        )
+        assert result.stage == Stage.MATCHING
+        return time.perf_counter() - began
+
+    latencies = await asyncio.gather(*(approve(i) for i in pilot_ids))
+    await wait_until(all_sent, "invitations sent")
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(stack.worker_pid) - cpu_before
+    handles = [client.get_workflow_handle(workflow_id(i)) for i in pilot_ids]
+    retried, _ = await retries(handles)
+    return Burst(count, seconds, list(latencies), cpu, pilot_ids, retried)
+
+
+async def twin_burst(
+    client: Client,
+    task_queue: str,
+    worker_pid: int,
+    events: "Queue[tuple[str, str]]",
+    count: int,
+    day_seconds: float,
+) -> Burst:
+    """The same burst through the bare twin, in its own worker process."""
+    cpu_before = cpu_seconds(worker_pid)
+    started = time.perf_counter()
+    pilot_ids = [uuid.uuid4().hex for _ in range(count)]
+    handles: list[WorkflowHandle[Any, Any]] = list(
+        await asyncio.gather(
+            *(
+                client.start_workflow(
+                    PilotTwinWorkflow.run,
+                    args=[pilot_id, day_seconds],
+                    id=f"twin-{pilot_id}",
+                    task_queue=task_queue,
+                    search_attributes=search_attributes.initial("submitted", "twin", "twin"),
+                )
+                for pilot_id in pilot_ids
+            )
+        )
+    )
+    await _heard(events, RECORDED, set(pilot_ids))
+
+    async def approve(handle: WorkflowHandle[Any, Any]) -> float:
+        began = time.perf_counter()
+        assert await handle.execute_update(PilotTwinWorkflow.review, "approve") == "matching"
+        return time.perf_counter() - began
+
+    latencies = await asyncio.gather(*(approve(h) for h in handles))
+    await _heard(events, INVITED, set(pilot_ids))
+    return Burst(
+        count,
+        time.perf_counter() - started,
+        list(latencies),
+        cpu_seconds(worker_pid) - cpu_before,
+        pilot_ids,
+    )
+
+
+async def _heard(events: "Queue[tuple[str, str]]", kind: str, pilot_ids: set[str]) -> None:
+    """Until the twin's activities have said `kind` for every one of these pilots."""
+    waiting = set(pilot_ids)
+    deadline = time.perf_counter() + CATCH_UP_SECONDS
+    while waiting:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise TimeoutError(f"twin: {len(waiting)} pilots never {kind}")
+        heard, pilot_id = await asyncio.to_thread(events.get, True, remaining)
+        if heard == kind:
+            waiting.discard(pilot_id)
+
+
+async def emails_per_pilot(
+    sessions: async_sessionmaker[AsyncSession], pilot_ids: list[str]
+) -> float:
+    async with sessions() as session:
+        count = await session.scalar(
+            select(func.count()).where(Notification.pilot_id.in_(pilot_ids))
+        )
+    return round(int(count or 0) / len(pilot_ids), 1)
+
+
+async def email_cpu_ms(
+    client: Client,
+    stack: Stack,
+    sessions: async_sessionmaker[AsyncSession],
+    pilot_ids: list[str],
+) -> tuple[float, int]:
+    """CPU milliseconds per message of the real send_notification activity, run here.
+
+    Rounds of invitations to each pilot's candidates (new transition numbers, so new outbox
+    rows), rendered, recorded, sent to the stack's SMTP server and marked, by the activity
+    the worker runs, in this process while it does nothing else: its CPU time is the email
+    path's own. Returns (ms per message, messages sent).
+    """
+    activities = NotificationActivities(sessions, stack.settings)
+    environment = ActivityEnvironment()
+    requests = []
+    for index, pilot_id in enumerate(pilot_ids):
+        handle = client.get_workflow_handle_for(PilotWorkflow.run, workflow_id(pilot_id))
+        state = await handle.query(PilotWorkflow.get_state)
+        requests.append(
+            NotificationRequest(
+                template=EmailTemplate.INVITATION,
+                seq=EMAIL_SEQ_BASE + index,
+                state=email_view(state),
+                audiences=[Audience.COMPANIES],
+                company_ids=[c.company_id for c in state.candidates],
+            )
+        )
+    cpu_before = time.process_time()
+    for request in requests:
+        await environment.run(activities.send_notification, request)
+    cpu = time.process_time() - cpu_before
+    async with sessions() as session:
+        sent = int(
+            await session.scalar(
+                select(func.count()).where(
+                    Notification.pilot_id.in_(pilot_ids),
+                    Notification.seq >= EMAIL_SEQ_BASE,
+                    Notification.status == NotificationStatus.SENT.value,
+                )
+            )
+            or 0
+        )
+    if not sent:
+        raise RuntimeError("the email measurement sent no message")
+    return round(1000 * cpu / sent, 2), sent
+
+
+async def settle(
+    sessions: async_sessionmaker[AsyncSession], seconds: float = CATCH_UP_SECONDS
+) -> None:
+    """Until the outbox holds nothing left to send: the worker's backlog is done."""
+
+    async def outbox_empty() -> bool:
+        async with sessions() as session:
+            unsent = select(func.count()).where(Notification.status.in_(UNSENT))
+            return not await session.scalar(unsent)
+
+    await wait_until(outbox_empty, "the outbox sent", seconds)
+
+
+async def worker_rss_with_open_pilots(
+    client: Client,
+    stack: Stack,
+    sessions: async_sessionmaker[AsyncSession],
+    count: int,
+    rng: random.Random,
+    concurrency: int = 50,
+) -> dict[str, float]:
+    """Start `count` more pilots, wait until each is recorded and its email sent (then it
+    waits on its review timer), and read the worker's resident memory."""
+    gate = asyncio.Semaphore(concurrency)
+    started = time.perf_counter()
+
+    async def start_one() -> str:
+        async with gate:
+            p = proposal(rng)
+            return await start_pilot(client, stack.settings, p, officer(p.town_id))
+
+    pilot_ids = list(await asyncio.gather(*(start_one() for _ in range(count))))
+
+    async def all_recorded() -> bool:
+        recorded = 0
+        for first in range(0, count, 1000):
+            recorded += await recorded_pilots(sessions, pilot_ids[first : first + 1000])
+        return recorded == count
+
+    await wait_until(all_recorded, "open pilots recorded", seconds=3600)
+    await settle(sessions, seconds=3600)
+    seconds = time.perf_counter() - started
+    return {
+        "open_pilots": count,
+        "open_pilots_started_per_s": round(count / seconds, 1),
+        "worker_rss_mb": round(proc_status_kib(stack.worker_pid, "VmRSS") / 1024, 1),
+        "worker_peak_rss_mb": round(proc_status_kib(stack.worker_pid, "VmHWM") / 1024, 1),
+    }

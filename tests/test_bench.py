@@ -1,0 +1,160 @@
+"""The benchmark's own pieces that can be checked without running a benchmark."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.open_loop import Outcome, open_loop, summarise
+from benchmarks.results import (
+    REQUIRED_KEYS,
+    assemble,
+    check_targets,
+    markdown,
+    missing_keys,
+    write,
+)
+from benchmarks.run import FULL, QUICK
+
+
+class FakeClock:
+    """Time that moves only when told: a sleep, or a handler that holds the loop."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_latency_counts_from_when_the_request_was_due() -> None:
+    clock = FakeClock()
+    ended: dict[int, float] = {}
+
+    async def slow_server(index: int) -> None:
+        clock.now += 1.0  # each answer takes a second, and holds everything meanwhile
+        ended[index] = clock.now
+
+    outcomes = await open_loop(
+        slow_server, rate=2.0, count=4, timeout_seconds=60, clock=clock, sleep=clock.sleep
+    )
+
+    assert [o.due for o in outcomes] == [0.0, 0.5, 1.0, 1.5]  # fixed ticks at 2/s
+    assert [o.latency for o in outcomes] == [ended[i] - i * 0.5 for i in range(4)]
+    # A client that waited for each answer would report 1 s every time; here the queue shows.
+    assert [o.latency for o in outcomes][-1] > 1.0
+    assert all(o.error is None for o in outcomes)
+
+
+async def test_failures_and_timeouts_are_counted_not_dropped() -> None:
+    async def flaky(index: int) -> None:
+        if index == 1:
+            raise ConnectionError("refused")
+        if index == 2:
+            await asyncio.Event().wait()  # never answers
+
+    outcomes = await open_loop(flaky, rate=1000.0, count=3, timeout_seconds=0.01)
+
+    assert [o.error for o in outcomes] == [None, "ConnectionError", "timeout"]
+    summary = summarise(outcomes)
+    assert (summary.requests, summary.errors, summary.timeouts) == (3, 2, 1)
+
+
+async def test_at_most_the_given_connections_are_in_flight() -> None:
+    in_flight, most = 0, 0
+
+    async def server(index: int) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+
+    outcomes = await open_loop(server, rate=10_000.0, count=20, timeout_seconds=60, connections=3)
+
+    assert most == 3
+    assert all(o.error is None for o in outcomes)
+
+
+def test_summary_percentiles_include_the_slow_requests() -> None:
+    outcomes = [Outcome(due=0.0, ended=0.010) for _ in range(98)]
+    outcomes += [Outcome(due=0.0, ended=5.0, error="timeout"), Outcome(due=0.0, ended=4.0)]
+
+    summary = summarise(outcomes)
+
+    assert summary.p50_ms == 10.0
+    assert summary.p99_ms == 4000.0
+    assert summary.max_ms == 5000.0
+
+
+def figures(**changes: float) -> dict[str, float]:
+    base = {key: 1.0 for key in REQUIRED_KEYS}
+    base |= {"read_errors": 0, "detail_p99_1k_ms": 1.0, "detail_p99_10k_ms": 1.0}
+    return base | changes
+
+
+def test_the_document_holds_every_required_key_and_the_targets(tmp_path: Path) -> None:
+    document = assemble({"mode": "quick"}, {"sqlite": figures(), "postgresql": figures()})
+    path = tmp_path / "results.json"
+    write(document, path)
+
+    written = json.loads(path.read_text())
+    assert written["run"] == {"mode": "quick"}
+    for database in ("sqlite", "postgresql"):
+        assert missing_keys(written["databases"][database]) == []
+        assert len(written["databases"][database]["targets"]) >= 8
+
+
+def test_the_markdown_shows_every_figure_and_target_of_each_database() -> None:
+    document = assemble({}, {"sqlite": figures(), "postgresql": figures(lifecycle_ratio=0.2)})
+
+    text = markdown(document)
+
+    assert all(f"`{key}`" in text for key in REQUIRED_KEYS)
+    assert (
+        "| lifecycle_ratio at least 0.6 | 1 (limit 0.6): met | 0.2 (limit 0.6): not met |" in text
+    )
+
+
+def test_a_missing_key_is_refused() -> None:
+    incomplete = figures()
+    del incomplete["email_cpu_ms"]
+    with pytest.raises(ValueError, match="email_cpu_ms"):
+        assemble({}, {"sqlite": incomplete})
+
+
+def test_targets_compare_with_the_issue_limits() -> None:
+    slow = figures(
+        read_errors=700,
+        lifecycle_ratio=0.16,
+        update_p95_ms=2500,
+        twin_update_p95_ms=600,
+        read_p99_ms=10_000,
+        create_p99_ms=4000,
+        list_p99_1k_ms=10,
+        list_p99_10k_ms=30,
+        worker_rss_mb_10k=800,
+    )
+    fast = figures(
+        lifecycle_ratio=0.7,
+        update_p95_ms=1000,
+        twin_update_p95_ms=600,
+        read_p99_ms=20,
+        create_p99_ms=100,
+        list_p99_1k_ms=10,
+        list_p99_10k_ms=12,
+        worker_rss_mb_10k=300,
+    )
+
+    assert not any(t["met"] for t in check_targets(slow) if "detail" not in t["target"])
+    assert all(t["met"] for t in check_targets(fast))
+
+
+def test_quick_is_smaller_than_full() -> None:
+    assert QUICK.burst < FULL.burst and QUICK.open_pilots < FULL.open_pilots
+    assert FULL.open_pilots == 10_000 and FULL.burst == 200
