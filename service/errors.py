@@ -85,7 +85,7 @@ class Invalid(DomainError):
     def __init__(
         self, template: str, /, *, loc: Sequence[str | int] = ("body",), **values: object
     ) -> None:
-        super().__init__(template, retry_after=None, **values)
+        super().__init__(template, retry_after=None, **values)  # no Retry-After on a 422
         self.loc = list(loc)
 
     def body(self) -> dict[str, Any]:

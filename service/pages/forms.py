@@ -35,7 +35,7 @@ _MESSAGES = {
     "bool_parsing": N_("Choose one of the options."),
     "string_pattern_mismatch": N_("This contains characters that are not allowed here."),
 }
-# A text shorter than its minimum of one is an empty field (`string_too_short` above).
+# Under a minimum of one a text is empty (`string_too_short` above); under more, it is short.
 _TOO_SHORT = N_("Enter at least %(min_length)s characters.")
 _EMAIL_FIELDS = ("email", "contact_email")
 # The one-time key a page puts in its form: a double click or a resent form acts once.
