@@ -15,6 +15,7 @@ from service.auth import SignedIn, signed_in
 from service.errors import Forbidden, Unauthorized
 from service.temporal import TemporalConnector
 from service.use_cases.accounts import AccountGuards
+from workflows.messages import N_
 from workflows.stages import Role
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`")
@@ -57,7 +58,7 @@ async def get_signed_in(
     route that changes it loads it again in the request's session.
     """
     if credentials is None:
-        raise Unauthorized("not authenticated")
+        raise Unauthorized(N_("not authenticated"))
     async with transaction(get_sessionmaker(request)) as session:
         caller = await signed_in(session, credentials.credentials, settings)
     request.state.user = caller.user
@@ -87,7 +88,7 @@ def require_role(
 
     async def dependency(*, user: Annotated[User, Depends(user_of)]) -> User:
         if user.role not in allowed:
-            raise Forbidden(f"a {user.role} may not do this")
+            raise Forbidden(N_("a %(role)s may not do this"), role=user.role)
         return user
 
     return dependency

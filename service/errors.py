@@ -20,18 +20,31 @@ from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedEr
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from workflows.messages import N_
+
 logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """An error the client caused or must know about; `status_code` says which."""
+    """An error the client caused or must know about; `status_code` says which.
+
+    It keeps its English template (marked `N_` for the catalog) apart from its named values:
+    `detail`, the API's text, fills the template in; a page says the template in the
+    reader's language with the same values (service.pages.i18n.said).
+    """
 
     status_code: ClassVar[int] = 500
     headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, template: str, /, *, retry_after: float | None = None, **values: object
+    ) -> None:
+        # Without values a text is taken as it is: a refusal from the workflow may hold a `%`.
+        detail = template % values if values else template
         super().__init__(detail)
         self.detail = detail
+        self.template = template
+        self.values = values
         self.retry_after = retry_after
         if retry_after is not None:
             # Whole seconds, at least one: a client that waits that long may try again.
@@ -69,8 +82,10 @@ class Invalid(DomainError):
 
     status_code = 422
 
-    def __init__(self, detail: str, *, loc: Sequence[str | int] = ("body",)) -> None:
-        super().__init__(detail)
+    def __init__(
+        self, template: str, /, *, loc: Sequence[str | int] = ("body",), **values: object
+    ) -> None:
+        super().__init__(template, retry_after=None, **values)  # no Retry-After on a 422
         self.loc = list(loc)
 
     def body(self) -> dict[str, Any]:
@@ -133,12 +148,12 @@ def from_temporal(error: Exception) -> DomainError | None:
         return None
     if isinstance(error, RPCError):
         if error.status == RPCStatusCode.NOT_FOUND:
-            return NotFound("no such pilot")
+            return NotFound(N_("no such pilot"))
         if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            return Unavailable("the Temporal server cannot be reached")
+            return Unavailable(N_("the Temporal server cannot be reached"))
         return None
     if isinstance(error, RPCTimeoutOrCancelledError):
-        return Unavailable("the Temporal server did not answer in time")
+        return Unavailable(N_("the Temporal server did not answer in time"))
     return None
 
 
@@ -165,14 +180,14 @@ def domain_error_of(error: Exception) -> DomainError | None:
     if isinstance(error, IntegrityError):
         # A unique constraint lost a race with a concurrent request that checked first.
         logger.info("integrity error mapped to 409: %s", error)
-        return Conflict("this conflicts with existing data")
+        return Conflict(N_("this conflicts with existing data"))
     if isinstance(error, OperationalError | PoolTimeoutError):
         logger.warning("database unavailable: %s", error)
-        return Unavailable("the database cannot be reached")
+        return Unavailable(N_("the database cannot be reached"))
     if isinstance(error, OSError):
         # Drivers report a refused or timed-out connection as a bare OSError (asyncpg does).
         logger.warning("backing service unreachable: %r", error)
-        return Unavailable("a backing service cannot be reached")
+        return Unavailable(N_("a backing service cannot be reached"))
     return from_temporal(error)
 
 
@@ -205,7 +220,7 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     assert isinstance(error, RequestValidationError)
     if error.errors() and all(e["loc"][:1] == ("path",) for e in error.errors()):
         # An id of a shape we never issue names nothing: 404, like any unknown id.
-        return _response(NotFound("no such object"))
+        return _response(NotFound(N_("no such object")))
     detail = _without_surrogates(jsonable_encoder(error.errors()))
     return JSONResponse({"detail": detail}, status_code=422)
 

@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import DomainError, Invalid, NotFound
+from workflows.messages import N_
 
-MESSAGE = "text may not contain NUL characters or unpaired surrogates, nor nest so deep"
+MESSAGE = N_("text may not contain NUL characters or unpaired surrogates, nor nest so deep")
 FORM = b"application/x-www-form-urlencoded"
 JSON_TYPES = (b"application/json", b"+json")
 
@@ -108,7 +109,9 @@ class InputGuardMiddleware:
         if where is not None:
             # A path with such text names nothing that exists: 404, like any unknown id.
             refusal: DomainError = (
-                NotFound("no such object") if where == "path" else Invalid(MESSAGE, loc=(where,))
+                NotFound(N_("no such object"))
+                if where == "path"
+                else Invalid(MESSAGE, loc=(where,))
             )
             await JSONResponse(refusal.body(), status_code=refusal.status_code)(
                 scope, receive, send

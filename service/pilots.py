@@ -39,6 +39,7 @@ from workflows.contracts import (
     keyed_update_id,
     workflow_id,
 )
+from workflows.messages import N_
 from workflows.pilot import PilotWorkflow
 from workflows.stages import END_STAGES, Action, RefusalKind, Stage, allowed_actions, refusal
 
@@ -120,7 +121,7 @@ def amended(proposal: Proposal, changes: PilotUpdate) -> Proposal:
 
 async def check_theme(session: AsyncSession, theme: str) -> None:
     if await session.get(Theme, theme) is None:
-        raise Invalid(f"no theme '{theme}'", loc=("body", "theme"))
+        raise Invalid(N_("no theme '%(theme)s'"), loc=("body", "theme"), theme=theme)
 
 
 async def create_pilot(
@@ -228,11 +229,12 @@ def check_may(pilot: Pilot, user: User, action: Action) -> PilotState:
     if refused is not None and refused.kind == RefusalKind.ROLE:
         raise Forbidden(refused.reason)
     if refused is not None and refused.kind == RefusalKind.HIDDEN:
-        raise NotFound("no such pilot")
+        raise NotFound(N_("no such pilot"))
     if refused is not None and action == Action.REPLICATE:
         raise Conflict(refused.reason)  # no workflow decides this one: the parent has ended
     if state.stage in END_STAGES and action != Action.REPLICATE:
-        raise Conflict(f"the pilot has ended ({state.stage}): it takes no more actions")
+        ended = N_("the pilot has ended (%(stage)s): it takes no more actions")
+        raise Conflict(ended, stage=state.stage)
     return state
 
 
@@ -299,7 +301,7 @@ async def run_update(
     except (TimeoutError, RPCTimeoutOrCancelledError):
         # The SDK reports its cancelled call as its own error rather than the timeout's.
         raise Unavailable(
-            "no worker took the action in time: retry with the same Idempotency-Key",
+            N_("no worker took the action in time: retry with the same Idempotency-Key"),
             retry_after=ACTION_RETRY_AFTER_SECONDS,
         ) from None
     return result
@@ -309,5 +311,5 @@ async def visible_pilot(session: AsyncSession, user: User, pilot_id: str) -> Pil
     """The pilot if this user may see it; 404 whether it is missing or hidden."""
     pilot = await PilotRepository(session).get_visible(user, pilot_id)
     if pilot is None:
-        raise NotFound("no such pilot")
+        raise NotFound(N_("no such pilot"))
     return pilot

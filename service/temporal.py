@@ -10,6 +10,7 @@ from temporalio.client import Client
 from core import temporal_client
 from core.settings import Settings
 from service.errors import Unavailable
+from workflows.messages import N_
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class TemporalConnector:
         # The SDK reports a failed connection as RuntimeError, RPCError or a timeout.
         except Exception as error:
             logger.warning("Temporal at %s unreachable: %s", self._address, error)
-            raise Unavailable("the Temporal server cannot be reached") from error
+            raise Unavailable(N_("the Temporal server cannot be reached")) from error
 
     async def healthy(self) -> bool:
         """Whether the Temporal server answers its health check now."""

@@ -19,11 +19,12 @@ from limits.errors import StorageError
 
 from core.settings import Settings
 from service.errors import TooManyRequests, Unavailable
+from workflows.messages import N_
 
 T = TypeVar("T")
-TOO_MANY_SIGN_INS = "too many failed sign-ins; try again later"
-TOO_MANY_RESETS = "too many password reset requests; try again later"
-BUSY = "too many sign-ins at once; try again in a moment"
+TOO_MANY_SIGN_INS = N_("too many failed sign-ins; try again later")
+TOO_MANY_RESETS = N_("too many password reset requests; try again later")
+BUSY = N_("too many sign-ins at once; try again in a moment")
 
 
 def limits_storage(settings: Settings) -> Storage:
@@ -68,14 +69,14 @@ class AttemptLimits:
                     retry_after = math.ceil(stats.reset_time - time.time())
                     raise TooManyRequests(detail, retry_after=retry_after)
             except StorageError as error:
-                raise Unavailable("the attempt counter cannot be reached") from error
+                raise Unavailable(N_("the attempt counter cannot be reached")) from error
 
     async def _hit(self, item: RateLimitItem, kind: str, email: str, address: str) -> None:
         for key in _keys(kind, email, address):
             try:
                 await self.limiter.hit(item, *key)
             except StorageError as error:
-                raise Unavailable("the attempt counter cannot be reached") from error
+                raise Unavailable(N_("the attempt counter cannot be reached")) from error
 
 
 def _keys(kind: str, email: str, address: str) -> list[tuple[str, str, str]]:

@@ -24,7 +24,7 @@ from service.deps import (
 from service.errors import Conflict, Invalid
 from service.pages.flash import Flash, redirect
 from service.pages.forms import FORM_ERROR, choices, field_errors, invalid_field, tags, text
-from service.pages.i18n import translator
+from service.pages.i18n import said, translator
 from service.pages.labels import ROLE
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
@@ -143,11 +143,11 @@ async def _create(
         errors = field_errors(error, _)
         return await _page(request, session, admin, directory, values, errors, 422)
     except Invalid as error:
-        errors = {invalid_field(error): error.detail}
+        errors = {invalid_field(error): said(error, _)}
         return await _page(request, session, admin, directory, values, errors, 422)
     except Conflict as error:
         return await _page(
-            request, session, admin, directory, values, {FORM_ERROR: error.detail}, 409
+            request, session, admin, directory, values, {FORM_ERROR: said(error, _)}, 409
         )
     return redirect(directory.path, settings, flash=Flash("success", _(directory.done)))
 

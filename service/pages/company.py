@@ -15,7 +15,7 @@ from service.errors import Invalid
 from service.pages.directory import load_names
 from service.pages.flash import Flash, redirect
 from service.pages.forms import choices, field_errors, invalid_field, optional, tags, text
-from service.pages.i18n import translator
+from service.pages.i18n import said, translator
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
 from service.pages.session import PageCompany
@@ -90,7 +90,7 @@ async def save_profile(
         errors = field_errors(error, _)
         return await _profile_page(request, session, values, errors, 422)
     except Invalid as error:
-        errors = {invalid_field(error): error.detail}
+        errors = {invalid_field(error): said(error, _)}
         return await _profile_page(request, session, values, errors, 422)
     return redirect("/company/profile", settings, flash=Flash("success", _("Profile saved.")))
 

@@ -16,10 +16,11 @@ from fastapi.responses import Response
 from core.settings import Settings
 from service.errors import Forbidden
 from service.pages.session import cookie_options, session_id_from_cookie
+from workflows.messages import N_
 
 FIELD = "csrf_token"
 ANONYMOUS_COOKIE = "pf_csrf"
-REFUSED = "this form has no valid security token"
+REFUSED = N_("this form has no valid security token")
 
 
 class CsrfRefused(Forbidden):

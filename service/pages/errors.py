@@ -16,14 +16,15 @@ from core.settings import Settings
 from service.errors import MAPPED_ERRORS, allowed_methods, domain_error_of
 from service.pages.csrf import CsrfRefused
 from service.pages.headers import add_page_headers
-from service.pages.rendering import render
+from service.pages.i18n import said, translator
+from service.pages.rendering import page_locale, render
 from service.pages.session import SignInRequired, forget_session_cookie
 
 logger = logging.getLogger(__name__)
 
 
 def error_page(request: Request, status_code: int, detail: str = "") -> HTMLResponse:
-    """A page that says what went wrong, in the reader's language, with the status."""
+    """A page that says what went wrong (`detail`, already in the reader's language)."""
     context = {"status_code": status_code, "detail": detail, "csrf": False}
     return render(request, "error.html", context, status_code=status_code)
 
@@ -60,7 +61,8 @@ async def _mapped_error(request: Request, error: Exception) -> Response:
     if mapped is None:
         logger.error("unhandled error on page %s", request.url.path, exc_info=error)
         return error_page(request, 500)
-    return error_page(request, mapped.status_code, mapped.detail)
+    detail = said(mapped, translator(page_locale(request)))
+    return error_page(request, mapped.status_code, detail)
 
 
 async def _unexpected_error(request: Request, _error: Exception) -> Response:

@@ -13,7 +13,7 @@ from workflows.messages import N_
 
 FORM_ERROR = ""  # the key of an error about the whole form, not one field
 
-# Pydantic's error types, said for people; `{...}` take values from the error's context.
+# Pydantic's error types, said for people; `%(...)s` take values from the error's context.
 _MESSAGES = {
     "missing": N_("This field is required."),
     "string_too_short": N_("This field is required."),
@@ -26,15 +26,17 @@ _MESSAGES = {
     "date_parsing": N_("Enter a date."),
     "date_from_datetime_parsing": N_("Enter a date."),
     "date_type": N_("Enter a date."),
-    "greater_than_equal": N_("Enter a value of at least {ge}."),
-    "less_than_equal": N_("Enter a value of at most {le}."),
-    "string_too_long": N_("Enter at most {max_length} characters."),
-    "too_long": N_("Give at most {max_length} items."),
+    "greater_than_equal": N_("Enter a value of at least %(ge)s."),
+    "less_than_equal": N_("Enter a value of at most %(le)s."),
+    "string_too_long": N_("Enter at most %(max_length)s characters."),
+    "too_long": N_("Give at most %(max_length)s items."),
     "literal_error": N_("Choose one of the options."),
     "enum": N_("Choose one of the options."),
     "bool_parsing": N_("Choose one of the options."),
     "string_pattern_mismatch": N_("This contains characters that are not allowed here."),
 }
+# Under a minimum of one a text is empty (`string_too_short` above); under more, it is short.
+_TOO_SHORT = N_("Enter at least %(min_length)s characters.")
 _EMAIL_FIELDS = ("email", "contact_email")
 # The one-time key a page puts in its form: a double click or a resent form acts once.
 _SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -74,13 +76,20 @@ def tags(form: FormData, name: str) -> list[str]:
 
 def message(error: dict[str, Any], _: Translate) -> str:
     """One pydantic error said for people, in the reader's language."""
+    kind = error["type"]
+    context: dict[str, Any] = error.get("ctx", {})
     about_email = any(part in _EMAIL_FIELDS for part in error.get("loc", ()))
-    if error["type"] == "string_pattern_mismatch" and about_email:
+    if kind == "string_pattern_mismatch" and about_email:
         return _("Enter an email address such as name@example.org.")
-    template = _MESSAGES.get(error["type"])
+    if kind == "string_too_short" and context["min_length"] > 1:
+        return _(_TOO_SHORT) % context
+    if kind == "value_error":
+        # Our validators raise their `N_` text; pydantic keeps the exception in the context.
+        return _(str(context["error"]))
+    template = _MESSAGES.get(kind)
     if template is None:
-        return str(error["msg"]).removeprefix("Value error, ")
-    return _(template).format(**{key: str(value) for key, value in error.get("ctx", {}).items()})
+        return str(error["msg"])
+    return _(template) % {key: str(value) for key, value in context.items()}
 
 
 def field_errors(

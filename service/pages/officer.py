@@ -13,7 +13,7 @@ from service.errors import Invalid
 from service.pages.directory import load_names
 from service.pages.flash import Flash, redirect
 from service.pages.forms import invalid_field, submission_key, text_fields
-from service.pages.i18n import translator
+from service.pages.i18n import said, translator
 from service.pages.proposal_form import proposal_page, read_proposal
 from service.pages.rendering import page_locale, render
 from service.pages.routing import page_router
@@ -85,7 +85,7 @@ async def submit_pilot(
             session, client, settings, officer, body, submission_key(form)
         )
     except Invalid as error:
-        errors = {invalid_field(error): error.detail}
+        errors = {invalid_field(error): said(error, _)}
         return await proposal_page(request, session, values, errors, status_code=422)
     done = Flash("success", _("Pilot submitted: the programme team will review it."))
     return redirect(f"/pilots/{pilot.id}", settings, flash=done)

@@ -16,7 +16,7 @@ from service.errors import DomainError, Invalid, NotFound
 from service.pages.actions import ACTIONS, refusal
 from service.pages.flash import Flash, redirect
 from service.pages.forms import field_errors, invalid_field, submission_key, text_fields
-from service.pages.i18n import Translate, translator
+from service.pages.i18n import Translate, said, translator
 from service.pages.pilot_view import FailedForm, pilot_context
 from service.pages.proposal_form import proposal_page, read_proposal, values_of
 from service.pages.rendering import page_locale, render
@@ -28,6 +28,7 @@ from service.use_cases import pilot_actions, pilots
 from service.use_cases.pilot_actions import PilotAction
 from service.workflow_history import temporal_ui_url
 from workflows.contracts import workflow_id
+from workflows.messages import N_
 from workflows.stages import Action
 
 router = page_router(prefix="/pilots/{pilot_id}")
@@ -57,7 +58,7 @@ async def act(
     """One action, as its JSON endpoint; a refusal comes back as a message on the page."""
     spec = ACTIONS.get(action)
     if spec is None:
-        raise NotFound("no such action")
+        raise NotFound(N_("no such action"))
     _ = translator(page_locale(request))
     form = await request.form()
     parsed = spec.read(form)
@@ -113,7 +114,7 @@ async def amend(
     on = PilotAction(session, client, settings, officer, pilot_id, submission_key(form))
     answer = await _refused_or(pilot_actions.amend(on, body))
     if isinstance(answer, DomainError):
-        errors = {invalid_field(answer) if isinstance(answer, Invalid) else "": _(answer.detail)}
+        errors = {invalid_field(answer) if isinstance(answer, Invalid) else "": said(answer, _)}
         return await proposal_page(
             request, session, values, errors, amending=pilot_id, status_code=409
         )
@@ -159,7 +160,7 @@ async def _refused_or(action: Awaitable[PilotPublic]) -> PilotPublic | DomainErr
 def _refused_redirect(
     pilot_id: str, refused: DomainError, settings: Settings, _: Translate
 ) -> Response:
-    flash = Flash("error", _("This was not done:") + " " + _(refused.detail))
+    flash = Flash("error", _("This was not done:") + " " + said(refused, _))
     return redirect(f"/pilots/{pilot_id}", settings, flash=flash)
 
 

@@ -13,6 +13,8 @@ from pydantic import (
     model_validator,
 )
 
+from workflows.messages import N_
+
 # The rules are patterns so that the OpenAPI document states them. NUL breaks PostgreSQL.
 ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -28,7 +30,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def _encodable(value: str) -> str:
     if _SURROGATE.search(value):
-        raise ValueError("must be valid Unicode text")
+        raise ValueError(N_("must be valid Unicode text"))
     return value
 
 

@@ -16,6 +16,7 @@ from service.schemas.common import (
     Password,
     Patch,
 )
+from workflows.messages import N_
 from workflows.stages import Role
 
 
@@ -35,9 +36,11 @@ class UserCreate(Body):
         needs_town = self.role == Role.TOWN_OFFICER
         needs_company = self.role == Role.COMPANY
         if needs_town != (self.town_id is not None):
-            raise ValueError("a town_officer needs a town_id, and only a town_officer has one")
+            raise ValueError(N_("a town_officer needs a town_id, and only a town_officer has one"))
         if needs_company != (self.company_id is not None):
-            raise ValueError("a company user needs a company_id, and only a company user has one")
+            raise ValueError(
+                N_("a company user needs a company_id, and only a company user has one")
+            )
         return self
 
 
@@ -63,7 +66,7 @@ class MeUpdate(Patch):
     @model_validator(mode="after")
     def _current_password_with_new(self) -> Self:
         if self.password is not None and self.current_password is None:
-            raise ValueError("changing the password needs current_password")
+            raise ValueError(N_("changing the password needs current_password"))
         return self
 
 

@@ -41,9 +41,10 @@ from service.temporal import TemporalConnector
 from service.throttle import AttemptLimits, HashingPool
 from workflows.account_email import AccountEmailWorkflow, account_email_workflow_id
 from workflows.contracts import AccountEmailRequest
+from workflows.messages import N_
 
-WRONG_PASSWORD = "wrong email or password"
-BAD_LINK = "this link is invalid, expired or already used"
+WRONG_PASSWORD = N_("wrong email or password")
+BAD_LINK = N_("this link is invalid, expired or already used")
 RESET_ANSWER = "if an account uses this address, an email with a link is on its way"
 
 
@@ -102,11 +103,11 @@ async def create_user(
     async with transaction(sessions) as db:
         users = UserRepository(db)
         if await users.by_email(body.email) is not None:
-            raise Conflict("a user with this email exists")
+            raise Conflict(N_("a user with this email exists"))
         if body.town_id is not None and await TownRepository(db).get(body.town_id) is None:
-            raise Invalid("no such town", loc=("body", "town_id"))
+            raise Invalid(N_("no such town"), loc=("body", "town_id"))
         if body.company_id is not None and await CompanyRepository(db).get(body.company_id) is None:
-            raise Invalid("no such company", loc=("body", "company_id"))
+            raise Invalid(N_("no such company"), loc=("body", "company_id"))
         user = User(
             email=body.email,
             name=body.name,

@@ -11,6 +11,7 @@ from core.signing import verify
 from service.auth import end_company_sessions
 from service.errors import Forbidden, Invalid, NotFound
 from service.schemas.reference import CompanyCreate, CompanyPublic, CompanyUpdate
+from workflows.messages import N_
 from workflows.stages import Role
 
 
@@ -40,7 +41,7 @@ async def update_company(
     company = await _visible(session, user, company_id)
     changes = body.model_dump(exclude_unset=True)
     if "active" in changes and user.role != Role.ADMIN:
-        raise Forbidden("only an admin may (de)activate a company")
+        raise Forbidden(N_("only an admin may (de)activate a company"))
     await _check_references(session, changes)
     for field, value in changes.items():
         setattr(company, field, value)
@@ -69,10 +70,10 @@ async def unsubscribe(session: AsyncSession, settings: Settings, token: str) -> 
 async def _visible(session: AsyncSession, user: User, company_id: str | None) -> Company:
     # Another company's profile is hidden (404), not forbidden: its existence is not told.
     if user.role == Role.COMPANY and user.company_id != company_id:
-        raise NotFound("no such company")
+        raise NotFound(N_("no such company"))
     company = await CompanyRepository(session).get(company_id) if company_id else None
     if company is None:
-        raise NotFound("no such company")
+        raise NotFound(N_("no such company"))
     return company
 
 
@@ -80,7 +81,9 @@ async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> No
     """422 if a theme code or an area's town id does not exist."""
     unknown_themes = await ThemeRepository(session).missing(fields.get("themes") or [])
     if unknown_themes:
-        raise Invalid(f"no such theme: {', '.join(unknown_themes)}", loc=("body", "themes"))
+        themes = ", ".join(unknown_themes)
+        raise Invalid(N_("no such theme: %(themes)s"), loc=("body", "themes"), themes=themes)
     unknown_towns = await TownRepository(session).missing(fields.get("areas") or [])
     if unknown_towns:
-        raise Invalid(f"no such town: {', '.join(unknown_towns)}", loc=("body", "areas"))
+        towns = ", ".join(unknown_towns)
+        raise Invalid(N_("no such town: %(towns)s"), loc=("body", "areas"), towns=towns)

@@ -6,6 +6,7 @@ from core.models import Theme
 from core.repositories import ThemeRepository
 from service.errors import Conflict, NotFound
 from service.schemas.reference import ThemeCreate, ThemePublic, ThemeUpdate
+from workflows.messages import N_
 
 
 async def list_themes(session: AsyncSession) -> list[ThemePublic]:
@@ -17,7 +18,7 @@ async def create_theme(session: AsyncSession, body: ThemeCreate) -> ThemePublic:
     """Add a theme; its code is unique (409 otherwise)."""
     themes = ThemeRepository(session)
     if await themes.get(body.code) is not None:
-        raise Conflict("a theme with this code exists")
+        raise Conflict(N_("a theme with this code exists"))
     theme = await themes.add(Theme(**body.model_dump()))
     return ThemePublic.model_validate(theme)
 
@@ -27,7 +28,7 @@ async def update_theme(session: AsyncSession, code: str, body: ThemeUpdate) -> T
     themes = ThemeRepository(session)
     theme = await themes.get(code)
     if theme is None:
-        raise NotFound("no such theme")
+        raise NotFound(N_("no such theme"))
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(theme, field, value)
     await themes.flush()

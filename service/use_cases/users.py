@@ -17,6 +17,7 @@ from service.use_cases.accounts import (
     replace_password,
     send_account_email,
 )
+from workflows.messages import N_
 
 
 async def update_me(
@@ -33,12 +34,12 @@ async def update_me(
         # Hashing comes before the request's session is first used: no connection is held.
         if not await guards.hashing.run(verify_password, signed_in_as.password_hash, current):
             await guards.attempts.sign_in_failed(signed_in_as.email, address)
-            raise Invalid("the current password is wrong", loc=("body", "current_password"))
+            raise Invalid(N_("the current password is wrong"), loc=("body", "current_password"))
         new_hash = await new_password_hash(guards, body.password)
     user = await _user(session, signed_in_as.id)
     if new_hash is not None:
         if user.password_hash != signed_in_as.password_hash:
-            raise Conflict("the password changed meanwhile: sign in again")
+            raise Conflict(N_("the password changed meanwhile: sign in again"))
         await replace_password(session, user, new_hash, keep_session=caller.session_id)
     for field, value in changes.items():
         setattr(user, field, value)
@@ -69,7 +70,8 @@ async def resend_invitation(
     """Email the invitation again, to a user who has not chosen a password yet (409 else)."""
     user = await _user(session, user_id)
     if has_usable_password(user.password_hash) or not user.active:
-        raise Conflict("this user has chosen a password (or is inactive): no invitation to send")
+        chosen = N_("this user has chosen a password (or is inactive): no invitation to send")
+        raise Conflict(chosen)
     await send_account_email(temporal, settings, user, LinkPurpose.INVITATION)
     return UserPublic.model_validate(user)
 
@@ -82,7 +84,7 @@ async def update_user(
     A new password or a deactivation ends every session of the user at once.
     """
     if body.active is False and user_id == admin.id:
-        raise Conflict("an admin cannot deactivate their own account")
+        raise Conflict(N_("an admin cannot deactivate their own account"))
     # Hashing comes before the request's session is first used: no connection is held.
     new_hash = None
     if body.password is not None:
@@ -102,5 +104,5 @@ async def update_user(
 async def _user(session: AsyncSession, user_id: str) -> User:
     user = await UserRepository(session).get(user_id)
     if user is None:
-        raise NotFound("no such user")
+        raise NotFound(N_("no such user"))
     return user

@@ -77,14 +77,16 @@ async def test_the_programme_team_adds_reference_data(site: Site) -> None:
 
     await admin.get_by_label("Nom").fill("Lille")
     await admin.get_by_role("button", name="Ajouter la commune").click()
-    await expect(admin.get_by_role("alert")).to_contain_text("a town with this name exists")
+    await expect(admin.get_by_role("alert")).to_contain_text("une commune avec ce nom existe déjà")
 
     await admin.get_by_role("link", name="Utilisateurs").click()
     await admin.get_by_label("Adresse e-mail").fill("new.officer@tourcoing.example")
     await admin.get_by_label("Mot de passe").fill("long-enough-pass")
     await admin.get_by_label("Rôle").select_option("town_officer")
     await admin.get_by_role("button", name="Ajouter l'utilisateur").click()
-    await expect(admin.get_by_role("alert")).to_contain_text("a town_officer needs a town_id")
+    await expect(admin.get_by_role("alert")).to_contain_text(
+        "un agent de commune doit être rattaché à une commune"
+    )
     await admin.get_by_label("Commune (pour un agent de commune)").select_option(label="Tourcoing")
     await admin.get_by_label("Mot de passe").fill("long-enough-pass")
     await admin.get_by_role("button", name="Ajouter l'utilisateur").click()

@@ -1,7 +1,8 @@
 """The pages through httpx, on the app and the database of the service tests.
 
 A signed-in browser here is an httpx client with the pages' cookies, reading English
-(the texts as written) and sending each form with the token its page carried.
+(the texts as written) unless it chose French, and sending each form with the token its
+page carried.
 """
 
 import re
@@ -35,13 +36,15 @@ async def csrf_of(browser: AsyncClient, path: str) -> str:
     return match.group(1)
 
 
-async def page_sign_in(browser: AsyncClient, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the sign-in form, then choose English."""
+async def page_sign_in(
+    browser: AsyncClient, email: str, password: str = PASSWORD, *, locale: str = "en"
+) -> None:
+    """Sign in through the sign-in form, then choose the language (English unless told)."""
     form = {"csrf_token": await csrf_of(browser, "/login"), "email": email, "password": password}
     signed_in = await browser.post("/login", data=form)
     assert signed_in.status_code == 303, signed_in.text
     home = signed_in.headers["location"]
-    chosen = {"csrf_token": await csrf_of(browser, home), "locale": "en", "next": home}
+    chosen = {"csrf_token": await csrf_of(browser, home), "locale": locale, "next": home}
     assert (await browser.post("/language", data=chosen)).status_code == 303
 
 

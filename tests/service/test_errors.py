@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from core.models import Town
 from service.deps import SessionDep, TemporalClientDep
 from service.errors import Conflict, from_temporal
+from tests.service.conftest import Headers
 
 
 def update_refused(kind: str, message: str = "why not") -> WorkflowUpdateFailedError:
@@ -123,3 +124,19 @@ async def test_temporal_client_dependency_is_503_when_down(
     response = await client.get("/test/temporal")
     assert response.status_code == 503
     assert response.json() == {"detail": "the Temporal server cannot be reached"}
+
+
+async def test_a_refusal_s_detail_is_its_english_text_filled_in(
+    client: AsyncClient, admin: Headers
+) -> None:
+    """The API says what it said before refusals were marked for translation, word for word."""
+    for _attempt in range(2):
+        answer = await client.post("/api/v1/towns", json={"name": "Lille"}, headers=admin)
+    assert (answer.status_code, answer.json()) == (409, {"detail": "a town with this name exists"})
+    body = {"name": "Acme", "contact_email": "hello@acme.example", "themes": [], "tags": []}
+    body["areas"] = ["nosuchtown"]
+    answer = await client.post("/api/v1/companies", json=body, headers=admin)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [
+        {"type": "value_error", "loc": ["body", "areas"], "msg": "no such town: nosuchtown"}
+    ]
