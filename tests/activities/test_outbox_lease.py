@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import EmailDeliveryError
+from activities.email_delivery import EmailDeliveryError
 from activities.outbox_lease import OutboxLease
 from cli.smtp_sink import SmtpSink
 from core.db import create_engine, create_sessionmaker
@@ -211,7 +211,7 @@ async def test_only_the_owner_of_a_lease_marks_the_row(
     assert mine.owner != theirs.owner
     assert await mine.claim(row.id)
     assert not await theirs.claim(row.id)
-    assert not await theirs.mark_sent(row.id)
+    assert await theirs.mark_sent([row.id]) == 0
     await theirs.release_failed(row.id, OSError("not theirs to release"))
     [claimed, _] = await outbox(region)
     assert (claimed.status, claimed.lease_owner, claimed.last_error) == (
@@ -219,7 +219,7 @@ async def test_only_the_owner_of_a_lease_marks_the_row(
         mine.owner,
         None,
     )
-    assert await mine.mark_sent(row.id)
+    assert await mine.mark_sent([row.id]) == 1
     [sent, _] = await outbox(region)
     assert (sent.status, sent.lease_owner, sent.lease_expires_at) == ("sent", mine.owner, None)
 
@@ -257,10 +257,10 @@ async def test_a_sent_mark_waits_out_a_database_it_cannot_write_to_for_a_while(
     try:
         locker.execute("BEGIN EXCLUSIVE")
         with pytest.raises(DBAPIError, match="locked"):  # the lock does refuse a mark
-            await lease.mark_sent(first.id, patience=0)
+            await lease.mark_sent([first.id], patience=0)
         asyncio.get_running_loop().call_later(1.0, locker.commit)
         # The server has the message: the mark waits for the database rather than fail.
-        assert await lease.mark_sent(second.id)
+        assert await lease.mark_sent([second.id]) == 1
     finally:
         locker.close()
     rows = {row.id: row.status for row in await outbox(sessions)}
