@@ -28,6 +28,9 @@ MARK_BATCH_SECONDS = 1.0
 # A batch is marked before a message is sent if that send, lasting the whole SMTP timeout,
 # would bring a row of the batch this close to the end of its lease.
 LEASE_MARGIN_SECONDS = 1.0
+# Heartbeats (progress, and how a cancellation is heard) at most this often: each costs
+# the worker about as much CPU as building a message, and Temporal needs one per 30 s.
+HEARTBEAT_SECONDS = 1.0
 
 
 class EmailDeliveryError(Exception):
@@ -117,6 +120,7 @@ class OutboxDelivery:
             raise EmailDeliveryError(f"SMTP server unavailable: {error}") from error
         accepted = _Accepted(lease, settings.smtp_timeout_seconds)
         outcome = Delivery()
+        last_heartbeat = -HEARTBEAT_SECONDS
         try:
             for row in rows:
                 # Each row gets a fresh lease as it is claimed, and only one row is out at a
@@ -136,9 +140,13 @@ class OutboxDelivery:
                     outcome.sent_elsewhere += 1
                 else:
                     outcome.held_elsewhere += 1
-                if activity.in_activity():
+                if (
+                    activity.in_activity()
+                    and time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS
+                ):
                     # A long audience outlives a silent attempt: show progress, hear cancellation.
                     activity.heartbeat(outcome.sent)
+                    last_heartbeat = time.monotonic()
             await accepted.mark()
             with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                 await smtp.quit()  # everything is recorded; a rude goodbye changes nothing

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from pydantic import ValidationError
 from sqlalchemy import event, update
 from sqlalchemy.exc import DBAPIError
@@ -273,3 +275,42 @@ def test_a_lease_must_outlast_one_smtp_exchange() -> None:
     with pytest.raises(ValidationError, match="must exceed"):
         Settings(_env_file=None, smtp_timeout_seconds=10, email_lease_seconds=10)
     Settings(_env_file=None, smtp_timeout_seconds=30, email_lease_seconds=45)
+
+
+class _TakesOneThenRefuses:
+    """An SMTP server that takes the first message and asks to try later for the rest."""
+
+    def __init__(self) -> None:
+        self.taken: list[str] = []
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.taken:
+            return "451 4.3.0 Try again later"
+        self.taken.append(address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        return "250 OK"
+
+
+async def test_messages_taken_before_a_failure_are_marked_sent_though_their_batch_is_not_full(
+    region: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    # Marks wait for a batch of several messages; an attempt that stops early must still
+    # mark what the server took, or its retry would send it again.
+    server, port = _TakesOneThenRefuses(), free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with pytest.raises(EmailDeliveryError, match="for now"):
+            await make_activities(region, port, tmp_path).send_notification(SUBMITTED)
+    finally:
+        controller.stop()
+    rows = await outbox(region)
+    taken, refused = sorted(rows, key=lambda row: row.to_address not in server.taken)
+    assert [taken.to_address] == server.taken
+    assert (taken.status, taken.attempts, taken.lease_expires_at) == ("sent", 1, None)
+    assert (refused.status, refused.attempts, refused.lease_owner) == ("failed", 1, None)
