@@ -144,18 +144,25 @@ async def _company_recipients(
         .where(Company.id.in_(request.company_ids), Company.active.is_(True))
         .order_by(Company.name)
     )
+    writing = [
+        company
+        for company in companies
+        if not (company.unsubscribed and request.template in UNSUBSCRIBABLE_TEMPLATES)
+    ]
+    # Every company's users in one query, not one query per company.
+    users = await session.scalars(
+        select(User)
+        .where(User.company_id.in_([c.id for c in writing]), User.active.is_(True))
+        .order_by(User.email)
+    )
+    users_of: dict[str, list[User]] = {}
+    for user in users:
+        users_of.setdefault(str(user.company_id), []).append(user)
     found = []
-    for company in companies:
-        if company.unsubscribed and request.template in UNSUBSCRIBABLE_TEMPLATES:
-            continue
+    for company in writing:
         locale = normalize_locale(company.locale)
         found.append(Recipient(company.contact_email, company.name, locale, company.id))
-        users = await session.scalars(
-            select(User)
-            .where(User.company_id == company.id, User.active.is_(True))
-            .order_by(User.email)
-        )
-        found += [_user_recipient(user, company.id) for user in users]
+        found += [_user_recipient(user, company.id) for user in users_of.get(company.id, [])]
     return found
 
 
