@@ -78,11 +78,17 @@ def single_line(text: str) -> str:
 
 
 class EmailRenderer:
-    """Jinja2 templates under `<templates_dir>/email/<name>.{txt,html}`, said in each locale."""
+    """Jinja2 templates under `<templates_dir>/email/<name>.{txt,html}`, said in each locale.
+
+    Built once per worker process: each template is compiled on first use and kept, never
+    looked at on disk again (a deployment restarts the worker).
+    """
 
     def __init__(self, templates_dir: Path, *, zone: tzinfo = i18n.REGION_ZONE) -> None:
         self.env = Environment(
             loader=FileSystemLoader(templates_dir / "email"),
+            auto_reload=False,
+            cache_size=-1,
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             undefined=StrictUndefined,
             trim_blocks=True,

@@ -1,21 +1,15 @@
 """The send_notification activity: resolve recipients, record the outbox, deliver by SMTP."""
 
-import asyncio
-import contextlib
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
 
-import aiosmtplib
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.email_delivery import Delivery, EmailDeliveryError, OutboxDelivery
 from activities.email_rendering import (
     EmailRenderer,
     Links,
@@ -23,7 +17,6 @@ from activities.email_rendering import (
     RenderedEmail,
     email_context,
 )
-from activities.outbox_lease import OutboxLease
 from core.db import insert_or_ignore
 from core.i18n import normalize_locale
 from core.models import Company, Notification, NotificationStatus, Theme, Town, User, new_id
@@ -39,10 +32,6 @@ from workflows.stages import Role
 
 # Companies that unsubscribed still hear about pilots they are part of, not new invitations.
 UNSUBSCRIBABLE_TEMPLATES = frozenset({EmailTemplate.INVITATION, EmailTemplate.INVITATION_REMINDER})
-
-
-class EmailDeliveryError(Exception):
-    """The SMTP server could not take a message now; Temporal retries the activity."""
 
 
 def idempotency_key(request: NotificationRequest, address: str) -> str:
@@ -155,29 +144,26 @@ async def _company_recipients(
         .where(Company.id.in_(request.company_ids), Company.active.is_(True))
         .order_by(Company.name)
     )
+    writing = [
+        company
+        for company in companies
+        if not (company.unsubscribed and request.template in UNSUBSCRIBABLE_TEMPLATES)
+    ]
+    # Every company's users in one query, not one query per company.
+    users = await session.scalars(
+        select(User)
+        .where(User.company_id.in_([c.id for c in writing]), User.active.is_(True))
+        .order_by(User.email)
+    )
+    users_of: dict[str, list[User]] = {}
+    for user in users:
+        users_of.setdefault(str(user.company_id), []).append(user)
     found = []
-    for company in companies:
-        if company.unsubscribed and request.template in UNSUBSCRIBABLE_TEMPLATES:
-            continue
+    for company in writing:
         locale = normalize_locale(company.locale)
         found.append(Recipient(company.contact_email, company.name, locale, company.id))
-        users = await session.scalars(
-            select(User)
-            .where(User.company_id == company.id, User.active.is_(True))
-            .order_by(User.email)
-        )
-        found += [_user_recipient(user, company.id) for user in users]
+        found += [_user_recipient(user, company.id) for user in users_of.get(company.id, [])]
     return found
-
-
-@dataclass
-class Delivery:
-    """What one attempt did with the rows it found not sent."""
-
-    sent: int = 0  # the server took them from this attempt
-    refused: int = 0  # refused for good (5xx), kept in the outbox as failed
-    sent_elsewhere: int = 0  # another attempt marked them sent meanwhile
-    held_elsewhere: int = 0  # another attempt holds a live lease: not known sent yet
 
 
 class NotificationActivities:
@@ -192,6 +178,7 @@ class NotificationActivities:
         self.sessions = sessions
         self.settings = settings
         self.renderer = renderer or EmailRenderer(settings.templates_dir)
+        self.delivery = OutboxDelivery(sessions, settings)
 
     @activity.defn
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
@@ -214,7 +201,12 @@ class NotificationActivities:
                 )
             )
         pending = [row for row in rows if row.status != NotificationStatus.SENT]
-        outcome = await self._deliver(pending, recipients) if pending else Delivery()
+
+        def unsubscribe(row: Notification) -> str | None:
+            company_id = recipients[row.idempotency_key].company_id
+            return unsubscribe_url(self.settings, company_id) if company_id else None
+
+        outcome = await self.delivery.deliver(pending, unsubscribe) if pending else Delivery()
         if outcome.held_elsewhere:
             raise EmailDeliveryError(
                 f"{outcome.held_elsewhere} message(s) are being sent by another attempt; "
@@ -280,110 +272,3 @@ class NotificationActivities:
             pilot_id=request.state.pilot_id,
             seq=request.seq,
         )
-
-    async def _deliver(
-        self, rows: Sequence[Notification], recipients: dict[str, Recipient]
-    ) -> Delivery:
-        """Send the rows this attempt can claim over one SMTP connection, one at a time."""
-        settings = self.settings
-        lease = OutboxLease(self.sessions, settings.email_lease_seconds)
-        smtp = aiosmtplib.SMTP(
-            hostname=settings.effective_smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            start_tls=settings.smtp_starttls,
-            timeout=settings.smtp_timeout_seconds,
-        )
-        try:
-            await smtp.connect()
-        except (aiosmtplib.SMTPException, OSError) as error:
-            await lease.record_unreachable([row.id for row in rows], error)
-            raise EmailDeliveryError(f"SMTP server unavailable: {error}") from error
-        outcome = Delivery()
-        try:
-            for row in rows:
-                # Each row gets a fresh lease as it is claimed, and only one row is out at a
-                # time, so a lease need only outlast one message (email_lease_seconds >
-                # smtp_timeout_seconds); heartbeats need not extend it, and a row never
-                # waits leased behind the messages before it.
-                if await lease.claim(row.id):
-                    if await self._send_one(smtp, lease, row, recipients[row.idempotency_key]):
-                        outcome.sent += 1
-                    else:
-                        outcome.refused += 1
-                elif await lease.is_sent(row.id):
-                    outcome.sent_elsewhere += 1
-                else:
-                    outcome.held_elsewhere += 1
-                if activity.in_activity():
-                    # A long audience outlives a silent attempt: show progress, hear cancellation.
-                    activity.heartbeat(outcome.sent)
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await smtp.quit()  # everything is recorded; a rude goodbye changes nothing
-        finally:
-            smtp.close()
-        return outcome
-
-    async def _send_one(
-        self, smtp: aiosmtplib.SMTP, lease: OutboxLease, row: Notification, recipient: Recipient
-    ) -> bool:
-        """True once the server took the message, False if it refused the mailbox for good."""
-        unsubscribe = (
-            unsubscribe_url(self.settings, recipient.company_id) if recipient.company_id else None
-        )
-        message = build_message(row, self.settings.smtp_from, unsubscribe)
-        try:
-            # One bound for the whole exchange (MAIL, RCPT, DATA each have their own timeout
-            # in aiosmtplib): the lease is sized against it.
-            async with asyncio.timeout(self.settings.smtp_timeout_seconds):
-                await smtp.send_message(
-                    message,
-                    sender=parseaddr(self.settings.smtp_from)[1],
-                    recipients=[row.to_address],
-                )
-        except asyncio.CancelledError as cancelled:
-            # The worker's grace ran out, or the attempt timed out: this attempt sends nothing
-            # more, so it frees the row now instead of leaving the next attempt to wait out
-            # the lease. The server may have the message already: that is the crash window.
-            await asyncio.shield(lease.release_failed(row.id, cancelled))
-            raise
-        except aiosmtplib.SMTPRecipientsRefused as error:
-            await lease.release_failed(row.id, error)
-            if all(refused.code >= 500 for refused in error.recipients):
-                # A mailbox that does not exist will not appear on retry: record it, go on.
-                activity.logger.warning("Recipient %s refused: %s", row.to_address, error)
-                return False
-            raise EmailDeliveryError(f"SMTP refused {row.to_address} for now: {error}") from error
-        except (aiosmtplib.SMTPException, OSError, ValueError) as error:
-            # OSError includes TimeoutError. ValueError: aiosmtplib refused the sender address,
-            # a setting an operator can fix.
-            await lease.release_failed(row.id, error)
-            raise EmailDeliveryError(f"SMTP delivery failed: {error}") from error
-        # The crash window: the server has the message, the row does not say so yet. A crash
-        # here leaves the row `sending`; the next attempt sends it again once the lease ends,
-        # with the same Message-ID and body. Shielded: a cancellation now must not lose the mark.
-        if not await asyncio.shield(lease.mark_sent(row.id)):
-            activity.logger.warning(
-                "Lease on %s ran out while it was sent: another attempt may send it again",
-                row.message_id,
-            )
-        return True
-
-
-def build_message(row: Notification, sender: str, unsubscribe: str | None) -> EmailMessage:
-    """A multipart/alternative message (text, then HTML) from an outbox row."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = row.to_address
-    # Collapse whitespace again: the row may have been written by older code.
-    message["Subject"] = " ".join(row.subject.split())
-    message["Date"] = format_datetime(row.created_at)
-    message["Message-ID"] = row.message_id
-    # RFC 3834: automatic mail, so auto-responders stay quiet.
-    message["Auto-Submitted"] = "auto-generated"
-    if unsubscribe:
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-    message.set_content(row.body_text, charset="utf-8")
-    message.add_alternative(row.body_html, subtype="html", charset="utf-8")
-    return message

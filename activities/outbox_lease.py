@@ -75,18 +75,21 @@ class OutboxLease:
         )
         return await self._changed(statement) == 1
 
-    async def mark_sent(self, row_id: str, *, patience: float = MARK_PATIENCE_SECONDS) -> bool:
-        """Record the server's acceptance; False if the lease was lost (the row is another's).
+    async def mark_sent(
+        self, row_ids: Sequence[str], *, patience: float = MARK_PATIENCE_SECONDS
+    ) -> int:
+        """Record the server's acceptance of these rows in one transaction; how many were
+        still this attempt's (a row whose lease was lost is another's, and left alone).
 
-        The server has the message now, so a mark that fails would send it again: while the
-        database is out of reach or locked, the mark is retried (heartbeating, so Temporal
-        starts no other attempt) for up to `patience` seconds. Retrying past the lease's end
-        is safe: the mark only lands if no other attempt has claimed the row since.
+        The server has the messages now, so a mark that fails would send them again: while
+        the database is out of reach or locked, the mark is retried (heartbeating, so
+        Temporal starts no other attempt) for up to `patience` seconds. Retrying past the
+        lease's end is safe: the mark only lands on a row no other attempt has claimed since.
         The owner stays on the row: it says which attempt sent it.
         """
         statement = (
             update(Notification)
-            .where(self._held(row_id))
+            .where(self._held(row_ids))
             .values(
                 status=NotificationStatus.SENT.value,
                 attempts=Notification.attempts + 1,
@@ -99,7 +102,7 @@ class OutboxLease:
         pause = 0.25
         while True:
             try:
-                return await self._changed(statement) == 1
+                return await self._changed(statement)
             except DBAPIError:
                 if time.monotonic() + pause > deadline:
                     raise
@@ -110,7 +113,7 @@ class OutboxLease:
 
     async def release_failed(self, row_id: str, error: BaseException) -> None:
         """Record this attempt's failure on a row it holds, and free the row for the next."""
-        statement = update(Notification).where(self._held(row_id)).values(_failed(error))
+        statement = update(Notification).where(self._held([row_id])).values(_failed(error))
         await self._changed(statement)
 
     async def record_unreachable(self, row_ids: Sequence[str], error: BaseException) -> None:
@@ -122,10 +125,10 @@ class OutboxLease:
         )
         await self._changed(statement)
 
-    def _held(self, row_id: str) -> ColumnElement[bool]:
-        """The row, while this attempt holds it."""
+    def _held(self, row_ids: Sequence[str]) -> ColumnElement[bool]:
+        """The rows, while this attempt holds them."""
         return and_(
-            Notification.id == row_id,
+            Notification.id.in_(row_ids),
             Notification.lease_owner == self.owner,
             Notification.status == SENDING,
         )

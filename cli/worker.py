@@ -1,8 +1,11 @@
 """The worker process: the pilot and account-email workflows and their activities."""
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
+from types import TracebackType
+from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -17,8 +20,47 @@ from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
 from workflows.account_email import AccountEmailWorkflow
 from workflows.pilot import PilotWorkflow
+from workflows.task_queues import email_task_queue
 
 log = logging.getLogger(__name__)
+
+
+class Workers:
+    """The workers of one process, polling their task queues, run and stopped together."""
+
+    def __init__(self, *workers: Worker) -> None:
+        self.workers = workers
+        self._running = contextlib.AsyncExitStack()
+
+    async def run(self) -> None:
+        """Poll until shut down; one failing stops the others, and its error is raised."""
+        runs = [asyncio.create_task(worker.run()) for worker in self.workers]
+        try:
+            await asyncio.gather(*runs)
+        finally:
+            for run in runs:
+                run.cancel()  # a worker's run cancelled shuts it down
+            await asyncio.gather(*runs, return_exceptions=True)
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(*(worker.shutdown() for worker in self.workers))
+
+    async def __aenter__(self) -> Self:
+        try:
+            for worker in self.workers:
+                await self._running.enter_async_context(worker)
+        except BaseException:
+            await self._running.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._running.__aexit__(exc_type, exc, traceback)
 
 
 def build_worker(
@@ -27,18 +69,26 @@ def build_worker(
     sessions: async_sessionmaker[AsyncSession],
     *,
     task_queue: str | None = None,
-) -> Worker:
-    """A worker with every activity built once around its injected dependencies.
+) -> Workers:
+    """The pilots' worker and the email worker, every activity built once around its
+    injected dependencies.
 
-    Once asked to shut down it stops polling, and its activities in flight get the grace
+    Email has a task queue of its own (workflows/task_queues.py) with at most
+    `email_concurrency` activities at once, so a round of invitations never takes the
+    slots of `record_transition`, which a person's Update waits on. The pilots' worker
+    still sends the email of pilots whose history sends it on their own queue.
+
+    Once asked to shut down they stop polling, and activities in flight get the grace
     period to finish (an email being sent is delivered and marked sent) before they are
     cancelled.
     """
+    queue = task_queue or settings.temporal_task_queue
+    grace = timedelta(seconds=settings.worker_shutdown_grace_seconds)
     notifications = NotificationActivities(sessions, settings)
-    return Worker(
+    pilots = Worker(
         client,
-        task_queue=task_queue or settings.temporal_task_queue,
-        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
+        task_queue=queue,
+        graceful_shutdown_timeout=grace,
         workflows=[PilotWorkflow, AccountEmailWorkflow],
         activities=[
             ReadModelActivities(sessions).record_transition,
@@ -47,6 +97,14 @@ def build_worker(
             AccountEmailActivities(sessions, settings, notifications).send_account_email,
         ],
     )
+    email = Worker(
+        client,
+        task_queue=email_task_queue(queue),
+        graceful_shutdown_timeout=grace,
+        activities=[notifications.send_notification],
+        max_concurrent_activities=settings.email_concurrency,
+    )
+    return Workers(pilots, email)
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
@@ -55,7 +113,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     engine = create_engine(settings.effective_database_url)
     try:
         worker = build_worker(client, settings, create_sessionmaker(engine))
-        log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+        log.info(
+            "worker polling %s and %s on %s",
+            settings.temporal_task_queue,
+            settings.email_task_queue,
+            settings.temporal_address,
+        )
         running = asyncio.create_task(worker.run())
         stopping = asyncio.create_task(stop.wait())
         # Whichever comes first: a stop asked for, or the worker failing on its own (then the

@@ -9,7 +9,7 @@ Pages and emails both use this module; neither owns it.
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from gettext import NullTranslations
 from io import BytesIO
 from typing import Any
@@ -153,6 +153,8 @@ def format_datetime(value: datetime | str | None, locale: str, zone: tzinfo = RE
     return catalog.gettext("%(date)s at %(time)s") % {"date": day, "time": time}
 
 
+# Babel takes a while over each number, and emails repeat the same few (issue 10).
+@lru_cache(maxsize=4096)
 def format_number(value: float | None, locale: str) -> str:
     """`1 234,5` in French, `1,234.5` in English; no useless decimals."""
     if value is None:
@@ -160,6 +162,7 @@ def format_number(value: float | None, locale: str) -> str:
     return numbers.format_decimal(value, "#,##0.##", locale=_FORMATS[normalize_locale(locale)])
 
 
+@lru_cache(maxsize=4096)
 def format_euros(value: float | None, locale: str) -> str:
     """Whole euros where the locale writes its currency: `48 500 €`, `€48,500`."""
     if value is None:

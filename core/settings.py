@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.task_queues import email_task_queue
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +47,10 @@ class Settings(BaseSettings):
     # (bounded by smtp_timeout_seconds) and its two short writes. After it, another attempt
     # may take the row over, so it must be longer than the exchange (checked below).
     email_lease_seconds: float = Field(default=60.0, gt=0)
+    # Email activities one worker process runs at once, on email's own task queue (issue 10):
+    # a round of invitations waits its turn there instead of crowding out the activities a
+    # person's Update waits on.
+    email_concurrency: int = Field(default=4, ge=1)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -126,6 +132,11 @@ class Settings(BaseSettings):
     @property
     def effective_smtp_host(self) -> str:
         return self.smtp_host or "127.0.0.1"
+
+    @property
+    def email_task_queue(self) -> str:
+        """Where the pilots' email activities go: named after `temporal_task_queue`."""
+        return email_task_queue(self.temporal_task_queue)
 
     @property
     def effective_public_url(self) -> str:

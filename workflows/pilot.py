@@ -75,6 +75,7 @@ with workflow.unsafe.imports_passed_through():
         refusal,
         reporter,
     )
+    from workflows.task_queues import email_task_queue
 
 ANSWERABLE = frozenset({CandidateStatus.INVITED, CandidateStatus.INTERESTED})
 # The audit entry of each stage a pilot can end in early (`_end`).
@@ -87,6 +88,7 @@ RECEIPTS_KEPT = 10
 # Patch ids: behaviour that changed the commands a running pilot's history holds.
 PATCH_ANSWER_BOUNDS = "bounded-answers"
 PATCH_CONTINUE_AS_NEW = "continue-as-new"
+PATCH_EMAIL_TASK_QUEUE = "email-task-queue"
 
 
 @workflow.defn
@@ -656,10 +658,16 @@ class PilotWorkflow:
         self._emails.append(asyncio.create_task(self._send(request)))
 
     async def _send(self, request: NotificationRequest) -> None:
+        # On email's own queue, so invitations never take the slots a person's Update waits
+        # on; a pilot whose history sent email on its own queue keeps doing so.
+        queue = None
+        if workflow.patched(PATCH_EMAIL_TASK_QUEUE):
+            queue = email_task_queue(workflow.info().task_queue)
         try:
             await workflow.execute_activity_method(
                 NotificationActivities.send_notification,
                 request,
+                task_queue=queue,
                 start_to_close_timeout=NOTIFICATION_DELIVERY_TIMEOUT,
                 heartbeat_timeout=NOTIFICATION_DELIVERY_HEARTBEAT,
                 retry_policy=NOTIFICATION_DELIVERY_RETRY,

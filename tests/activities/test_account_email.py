@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.account_email import AccountEmailActivities
-from activities.notifications import EmailDeliveryError, NotificationActivities
+from activities.email_delivery import EmailDeliveryError
+from activities.notifications import NotificationActivities
 from core import account_links
 from core.account_links import LinkPurpose, password_fingerprint
 from core.db import transaction

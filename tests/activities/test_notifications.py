@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
+from activities.email_delivery import EmailDeliveryError
 from activities.notifications import (
-    EmailDeliveryError,
     NotificationActivities,
     clean_address,
     message_id_for,

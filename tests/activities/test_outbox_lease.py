@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from pydantic import ValidationError
 from sqlalchemy import event, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import EmailDeliveryError
+from activities.email_delivery import EmailDeliveryError
 from activities.outbox_lease import OutboxLease
 from cli.smtp_sink import SmtpSink
 from core.db import create_engine, create_sessionmaker
@@ -211,7 +213,7 @@ async def test_only_the_owner_of_a_lease_marks_the_row(
     assert mine.owner != theirs.owner
     assert await mine.claim(row.id)
     assert not await theirs.claim(row.id)
-    assert not await theirs.mark_sent(row.id)
+    assert await theirs.mark_sent([row.id]) == 0
     await theirs.release_failed(row.id, OSError("not theirs to release"))
     [claimed, _] = await outbox(region)
     assert (claimed.status, claimed.lease_owner, claimed.last_error) == (
@@ -219,7 +221,7 @@ async def test_only_the_owner_of_a_lease_marks_the_row(
         mine.owner,
         None,
     )
-    assert await mine.mark_sent(row.id)
+    assert await mine.mark_sent([row.id]) == 1
     [sent, _] = await outbox(region)
     assert (sent.status, sent.lease_owner, sent.lease_expires_at) == ("sent", mine.owner, None)
 
@@ -257,10 +259,10 @@ async def test_a_sent_mark_waits_out_a_database_it_cannot_write_to_for_a_while(
     try:
         locker.execute("BEGIN EXCLUSIVE")
         with pytest.raises(DBAPIError, match="locked"):  # the lock does refuse a mark
-            await lease.mark_sent(first.id, patience=0)
+            await lease.mark_sent([first.id], patience=0)
         asyncio.get_running_loop().call_later(1.0, locker.commit)
         # The server has the message: the mark waits for the database rather than fail.
-        assert await lease.mark_sent(second.id)
+        assert await lease.mark_sent([second.id]) == 1
     finally:
         locker.close()
     rows = {row.id: row.status for row in await outbox(sessions)}
@@ -273,3 +275,42 @@ def test_a_lease_must_outlast_one_smtp_exchange() -> None:
     with pytest.raises(ValidationError, match="must exceed"):
         Settings(_env_file=None, smtp_timeout_seconds=10, email_lease_seconds=10)
     Settings(_env_file=None, smtp_timeout_seconds=30, email_lease_seconds=45)
+
+
+class _TakesOneThenRefuses:
+    """An SMTP server that takes the first message and asks to try later for the rest."""
+
+    def __init__(self) -> None:
+        self.taken: list[str] = []
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.taken:
+            return "451 4.3.0 Try again later"
+        self.taken.append(address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        return "250 OK"
+
+
+async def test_messages_taken_before_a_failure_are_marked_sent_though_their_batch_is_not_full(
+    region: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    # Marks wait for a batch of several messages; an attempt that stops early must still
+    # mark what the server took, or its retry would send it again.
+    server, port = _TakesOneThenRefuses(), free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with pytest.raises(EmailDeliveryError, match="for now"):
+            await make_activities(region, port, tmp_path).send_notification(SUBMITTED)
+    finally:
+        controller.stop()
+    rows = await outbox(region)
+    taken, refused = sorted(rows, key=lambda row: row.to_address not in server.taken)
+    assert [taken.to_address] == server.taken
+    assert (taken.status, taken.attempts, taken.lease_expires_at) == ("sent", 1, None)
+    assert (refused.status, refused.attempts, refused.lease_owner) == ("failed", 1, None)

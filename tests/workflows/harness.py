@@ -7,6 +7,8 @@ against the real database and SMTP server in tests/activities and tests/e2e.
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +32,7 @@ from workflows.contracts import (
     TransitionRecord,
 )
 from workflows.pilot import PilotWorkflow
+from workflows.task_queues import email_task_queue
 
 TOWN = "town-lille"
 ADMIN = Actor(role="admin", user_id="u-admin")
@@ -49,6 +52,7 @@ class Recorder:
     transitions: list[TransitionRecord] = field(default_factory=list)
     notifications: list[NotificationRequest] = field(default_factory=list)
     matching_requests: list[MatchingRequest] = field(default_factory=list)
+    email_task_queues: set[str] = field(default_factory=set)  # where the email was taken from
 
     @activity.defn
     async def record_transition(self, record: TransitionRecord) -> None:
@@ -73,6 +77,7 @@ class Recorder:
     @activity.defn
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
         self.notifications.append(request)
+        self.email_task_queues.add(activity.info().task_queue)
         return NotificationResult(sent=1)
 
     def activities(self) -> list[object]:
@@ -125,10 +130,28 @@ async def act(
     return await handle.query(PilotWorkflow.get_state)
 
 
-def worker(client: Client, recorder: Recorder, task_queue: str) -> Worker:
-    return Worker(
-        client, task_queue=task_queue, workflows=[PilotWorkflow], activities=recorder.activities()
+@asynccontextmanager
+async def worker(
+    client: Client,
+    recorder: Recorder,
+    task_queue: str,
+    *,
+    workflows: Sequence[type] = (PilotWorkflow,),
+    **options: Any,
+) -> AsyncIterator[None]:
+    """A worker on `task_queue` and one on its email queue, as `pilotflow worker` runs them."""
+    pilots = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(workflows),
+        activities=recorder.activities(),
+        **options,
     )
+    email = Worker(
+        client, task_queue=email_task_queue(task_queue), activities=[recorder.send_notification]
+    )
+    async with pilots, email:
+        yield
 
 
 async def start_pilot(

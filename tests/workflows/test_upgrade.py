@@ -5,18 +5,21 @@ The change and its two versions are in tests/workflows/upgraded_pilot.py.
 """
 
 import asyncio
+import base64
+import json
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from core.temporal_client import DATA_CONVERTER
 from tests.support.histories import HISTORIES_DIR
-from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, start_pilot
+from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, start_pilot, worker
 from tests.workflows.upgraded_pilot import (
     NOTICE,
     PatchedPilotWorkflow,
@@ -33,25 +36,22 @@ from workflows.contracts import (
     ReviewRequest,
     SelectPartnerRequest,
 )
-from workflows.pilot import PilotWorkflow
+from workflows.pilot import PATCH_EMAIL_TASK_QUEUE, PilotWorkflow
+from workflows.task_queues import email_task_queue
 
 Handle = WorkflowHandle[PilotWorkflow, object]
 
 
-def _worker(client: Client, recorder: Recorder, queue: str, code: type[PilotWorkflow]) -> Worker:
-    """A worker that caches no workflow, so nothing is sticky to it once it stops.
+def _worker(
+    client: Client, recorder: Recorder, queue: str, code: type[PilotWorkflow]
+) -> AbstractAsyncContextManager[None]:
+    """Workers that cache no workflow, so nothing is sticky to them once they stop.
 
     The time-skipping server keeps sending a stopped worker's sticky tasks (queries
     included) to its sticky queue; without a cache each task replays the history from the
     start, as a freshly deployed worker does.
     """
-    return Worker(
-        client,
-        task_queue=queue,
-        workflows=[code],
-        activities=recorder.activities(),
-        max_cached_workflows=0,
-    )
+    return worker(client, recorder, queue, workflows=[code], max_cached_workflows=0)
 
 
 async def _state(handle: Handle) -> PilotState:
@@ -130,3 +130,20 @@ async def test_the_recorded_histories_catch_the_change_without_the_patch(name: s
     await _replays(PatchedPilotWorkflow, history)
     with pytest.raises(NondeterminismError):
         await _replays(UnpatchedPilotWorkflow, history)
+
+
+async def test_a_new_pilots_email_goes_to_the_email_queue_under_its_patch(
+    env: WorkflowEnvironment, task_queue: str, recorder: Recorder
+) -> None:
+    now = await env.get_current_time()
+    handle = await start_pilot(env.client, task_queue, now=now)
+    await _approve(handle)
+    await recorder.email("invitation")
+    # Only the email worker took it, though the pilots' worker can send email too (for pilots
+    # whose history sends it on their own queue: they replay, test_replay.py).
+    assert recorder.email_task_queues == {email_task_queue(task_queue)}
+    # The history holds the patch's marker (base64 in its payload) and the email queue.
+    history = (await handle.fetch_history()).to_json()
+    assert '"markerName": "core_patch"' in history
+    assert base64.b64encode(json.dumps(PATCH_EMAIL_TASK_QUEUE).encode()).decode() in history
+    assert f'"name": "{email_task_queue(task_queue)}"' in history
