@@ -3,10 +3,14 @@
 import asyncio
 import logging
 from collections.abc import Awaitable
+from datetime import timedelta
 
 import aiosmtplib
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from core.settings import Settings
 from service.temporal import TemporalConnector
@@ -57,3 +61,24 @@ async def check_all(
         _bounded("smtp", smtp_ok(settings)),
     )
     return dict(zip(names, results, strict=True))
+
+
+async def polling_workers(temporal: TemporalConnector, settings: Settings) -> int | None:
+    """How many worker processes poll the pilots' task queue now; None if Temporal does not say.
+
+    Each process also serves the email queue (`Settings.email_task_queue`), so one count says
+    both.
+    """
+    try:
+        client = await temporal.get()
+        response = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=settings.temporal_namespace,
+                task_queue=TaskQueue(name=settings.temporal_task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            ),
+            timeout=timedelta(seconds=CHECK_TIMEOUT_SECONDS),
+        )
+    except Exception:
+        return None
+    return len({poller.identity for poller in response.pollers})

@@ -1,16 +1,11 @@
 """What the programme team checks: a pilot's Temporal history and email, the dev mailbox, health."""
 
 import asyncio
-from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import Response
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from core.mailbox import read_mailbox
-from core.settings import Settings
 from service.deps import (
     SessionDep,
     SessionmakerDep,
@@ -21,15 +16,13 @@ from service.deps import (
 from service.pages.rendering import render
 from service.pages.routing import page_router
 from service.pages.session import PageAdmin
-from service.readiness import check_all
+from service.readiness import check_all, polling_workers
 from service.schemas.common import IdPath
-from service.temporal import TemporalConnector
 from service.use_cases import pilot_history, pilots
 
 router = page_router(prefix="/admin")
 
 MAILBOX_SHOWN = 50
-POLLER_TIMEOUT = timedelta(seconds=3)
 
 
 @router.get("/pilots/{pilot_id}/history")
@@ -84,22 +77,5 @@ async def health(
 ) -> Response:
     """The database, Temporal and SMTP, as /readyz checks them, and the workers polling."""
     checks = await check_all(settings, sessions, temporal)
-    workers = await _workers(temporal, settings) if checks["temporal"] else None
+    workers = await polling_workers(temporal, settings) if checks["temporal"] else None
     return render(request, "admin/health.html", {"checks": checks, "workers": workers})
-
-
-async def _workers(temporal: TemporalConnector, settings: Settings) -> int | None:
-    """How many workers poll the task queue now; None if Temporal does not say."""
-    try:
-        client = await temporal.get()
-        response = await client.workflow_service.describe_task_queue(
-            DescribeTaskQueueRequest(
-                namespace=settings.temporal_namespace,
-                task_queue=TaskQueue(name=settings.temporal_task_queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            ),
-            timeout=POLLER_TIMEOUT,
-        )
-    except Exception:
-        return None
-    return len({poller.identity for poller in response.pollers})
