@@ -19,14 +19,7 @@ from core.pilot_repository import PilotRepository
 from core.pilot_state import apply_state, state_from_json
 from core.settings import Settings
 from service.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
-from service.schemas.pilots import (
-    CandidatePublic,
-    EvaluationPublic,
-    KpiPublic,
-    PilotCreate,
-    PilotPublic,
-    PilotUpdate,
-)
+from service.schemas.pilots import PilotCreate, PilotPublic, PilotUpdate
 from workflows import search_attributes
 from workflows.contracts import (
     ActionResult,
@@ -178,39 +171,43 @@ def viewer_of(user: User) -> Viewer:
 
 
 def to_public(state: PilotState, user: User) -> PilotPublic:
-    """The pilot as this user may read it (core.disclosure), with what this user may do now."""
+    """The pilot as this user may read it (core.disclosure), with what this user may do now.
+
+    One validation builds the whole answer: its nested parts are read from the state's own
+    dataclasses, not copied into dictionaries first.
+    """
     view = view_pilot(state, viewer_of(user))
     shown = view.state
     proposal = shown.proposal
-    evaluation = shown.evaluation
-    return PilotPublic(
-        id=shown.pilot_id,
-        town_id=shown.town_id,
-        title=proposal.title,
-        summary=proposal.summary,
-        theme=proposal.theme,
-        needs=list(proposal.needs),
-        budget_eur=proposal.budget_eur,
-        desired_start=proposal.desired_start,
-        duration_days=proposal.duration_days,
-        kpis=[KpiPublic.model_validate(k.__dict__) for k in proposal.kpis],
-        stage=shown.stage,
-        outcome=shown.outcome,
-        round=shown.round,
-        candidates=[CandidatePublic.model_validate(c.__dict__) for c in shown.candidates],
-        partner_company_id=shown.partner_company_id,
-        partner_company_name=view.partner_name,
-        trial_start=shown.trial_start,
-        trial_end=shown.trial_end,
-        deadline=shown.deadline,
-        waiting_on=shown.waiting_on,
-        evaluation=EvaluationPublic.model_validate(dataclasses.asdict(evaluation))
-        if evaluation
-        else None,
-        allowed_actions=allowed_actions(state, actor_of(user), datetime.now(UTC)),
-        parent_id=shown.parent_id,
-        created_at=shown.created_at,
-        updated_at=shown.updated_at,
+    return PilotPublic.model_validate(
+        {
+            "id": shown.pilot_id,
+            "town_id": shown.town_id,
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "theme": proposal.theme,
+            "needs": proposal.needs,
+            "budget_eur": proposal.budget_eur,
+            "desired_start": proposal.desired_start,
+            "duration_days": proposal.duration_days,
+            "kpis": proposal.kpis,
+            "stage": shown.stage,
+            "outcome": shown.outcome,
+            "round": shown.round,
+            "candidates": shown.candidates,
+            "partner_company_id": shown.partner_company_id,
+            "partner_company_name": view.partner_name,
+            "trial_start": shown.trial_start,
+            "trial_end": shown.trial_end,
+            "deadline": shown.deadline,
+            "waiting_on": shown.waiting_on,
+            "evaluation": shown.evaluation,
+            "allowed_actions": allowed_actions(state, actor_of(user), datetime.now(UTC)),
+            "parent_id": shown.parent_id,
+            "created_at": shown.created_at,
+            "updated_at": shown.updated_at,
+        },
+        from_attributes=True,
     )
 
 
