@@ -6,7 +6,18 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
@@ -73,6 +84,10 @@ class PilotRepository:
         return await self.session.scalar(
             select(Pilot).where(Pilot.created_by == user.id, Pilot.idempotency_key == key)
         )
+
+    async def delete_unstarted(self, pilot_id: str) -> None:
+        """Take back a pilot whose workflow did not start (none has recorded a transition)."""
+        await self.session.execute(delete(Pilot).where(Pilot.id == pilot_id, Pilot.version == 0))
 
     async def page(
         self, user: User, filters: PilotFilters, *, limit: int, cursor: str | None
