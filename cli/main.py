@@ -10,10 +10,13 @@ import sys
 import traceback
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from core.logs import configure_logging
 from core.settings import Settings, get_settings, unsafe_secrets
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 Handler = Callable[[Settings, argparse.Namespace], int | None]
 
@@ -55,17 +58,32 @@ def cmd_api(settings: Settings, args: argparse.Namespace) -> None:
     # uvicorn stops on SIGTERM (no new connections, requests in flight finish within the
     # grace period, then the lifespan closes), and then raises the signal again to die of it
     # (exit 143). A stop that was asked for is a success: this handler turns it into exit 0.
+    # With several workers uvicorn's supervisor takes SIGTERM over, stops the workers the same
+    # way and returns: exit 0 too.
     signal.signal(signal.SIGTERM, _stopped_on_request)
-    # log_config=None: uvicorn keeps its hands off logging, configured by `main` for all.
+    # Each worker process is spawned afresh and configures its logging at this level.
+    os.environ["PILOTFLOW_LOG_LEVEL"] = args.log_level
+    # log_config=None: uvicorn keeps its hands off logging, configured by `api_app`.
     uvicorn.run(
-        "service.main:create_app",
+        "cli.main:api_app",
         factory=True,
         host=settings.api_host,
         port=settings.api_port,
+        workers=args.workers or settings.effective_api_workers,
         log_level=args.log_level,
         log_config=None,
         timeout_graceful_shutdown=settings.api_shutdown_grace_seconds,
     )
+
+
+def api_app() -> "FastAPI":
+    """The app of one API process, logging as `pilotflow api` was told to."""
+    from service.main import create_app
+
+    get_settings.cache_clear()  # this process's environment, with the level set above
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)
 
 
 def cmd_smtp_sink(settings: Settings, args: argparse.Namespace) -> None:
@@ -209,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("worker", cmd_worker, "the Temporal worker that runs the pilot workflows and activities")
     api = add("api", cmd_api, "the HTTP service (FastAPI under uvicorn)")
     api.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    api.add_argument(
+        "--workers",
+        type=int,
+        choices=range(1, 65),
+        metavar="N",
+        help="API processes sharing the port (default: PILOTFLOW_API_WORKERS, see the README)",
+    )
     add("smtp-sink", cmd_smtp_sink, "a local SMTP server that keeps each message in the mailbox")
     add("migrate", cmd_migrate, "bring the database schema up to date and create the first admin")
     seed = add("seed", cmd_seed, "seed the demo region (needs the server and a worker for pilots)")

@@ -134,6 +134,16 @@ class Pilot(Base):
     __table_args__ = (
         Index("ix_pilots_created_at_id", "created_at", "id"),
         UniqueConstraint("created_by", "idempotency_key", name="uq_pilots_idempotency"),
+        # `q=` is ILIKE '%words%': trigrams let PostgreSQL find rare words without a scan.
+        *(
+            Index(
+                f"ix_pilots_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("title", "summary")
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

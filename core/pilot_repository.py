@@ -6,9 +6,20 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import InstrumentedAttribute, load_only
 
 from core.models import AuditEvent, Candidate, Notification, Pilot, User
 from workflows.stages import END_STAGES, Role, Stage
@@ -43,7 +54,13 @@ _PILOT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def encode_cursor(pilot: Pilot) -> str:
-    raw = f"{pilot.created_at.isoformat()}|{pilot.id}".encode()
+    """The list's cursor after this pilot: its creation time and id."""
+    return cursor_at(pilot.created_at, pilot.id)
+
+
+def cursor_at(at: datetime, pilot_id: str) -> str:
+    """A cursor naming a row by the time its list is ordered on, then its id."""
+    raw = f"{at.isoformat()}|{pilot_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -74,11 +91,20 @@ class PilotRepository:
             select(Pilot).where(Pilot.created_by == user.id, Pilot.idempotency_key == key)
         )
 
+    async def delete_unstarted(self, pilot_id: str) -> None:
+        """Take back a pilot whose workflow did not start (none has recorded a transition)."""
+        await self.session.execute(delete(Pilot).where(Pilot.id == pilot_id, Pilot.version == 0))
+
     async def page(
         self, user: User, filters: PilotFilters, *, limit: int, cursor: str | None
     ) -> tuple[list[Pilot], str | None]:
-        """Newest first; the cursor names the last row of the previous page."""
-        query = select(Pilot).where(visible_to(user))
+        """Newest first; the cursor names the last row of the previous page.
+
+        The rows carry their id, creation time and state only: the answer is read from the
+        state, and decoding the other JSON columns of every row cost CPU for nothing.
+        """
+        listed = load_only(Pilot.id, Pilot.created_at, Pilot.state)
+        query = select(Pilot).options(listed).where(visible_to(user))
         if filters.stage:
             query = query.where(Pilot.stage == filters.stage)
         if filters.theme:
@@ -127,22 +153,36 @@ class PilotRepository:
         )
         return {str(key): int(count) for key, count in rows}
 
-    async def overdue(self, now: datetime, limit: int) -> list[Pilot]:
-        """Open pilots whose next deadline has passed, the most overdue first."""
-        rows = await self.session.scalars(
-            self._open().where(Pilot.deadline < now).order_by(Pilot.deadline, Pilot.id).limit(limit)
-        )
-        return list(rows)
+    async def overdue(
+        self, now: datetime, *, limit: int, cursor: str | None
+    ) -> tuple[list[Pilot], str | None]:
+        """Open pilots whose next deadline has passed, the most overdue first, a page at a time."""
+        query = self._open().where(Pilot.deadline < now)
+        return await self._oldest_first(query, Pilot.deadline, limit=limit, cursor=cursor)
 
-    async def waiting(self, limit: int) -> list[Pilot]:
-        """Open pilots waiting on someone, the longest-waiting first."""
-        rows = await self.session.scalars(
-            self._open()
-            .where(Pilot.waiting_on.is_not(None))
-            .order_by(Pilot.updated_at, Pilot.id)
-            .limit(limit)
-        )
-        return list(rows)
+    async def waiting(self, *, limit: int, cursor: str | None) -> tuple[list[Pilot], str | None]:
+        """Open pilots waiting on someone, the longest-waiting first, a page at a time."""
+        query = self._open().where(Pilot.waiting_on.is_not(None))
+        return await self._oldest_first(query, Pilot.updated_at, limit=limit, cursor=cursor)
+
+    async def _oldest_first(
+        self,
+        query: Select[Pilot],
+        at: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
+        *,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Pilot], str | None]:
+        """Ordered by `at`, then id; the cursor names the last row of the previous page."""
+        if cursor:
+            after, pilot_id = decode_cursor(cursor)
+            query = query.where(at >= after, or_(at > after, Pilot.id > pilot_id))
+        rows = list(await self.session.scalars(query.order_by(at, Pilot.id).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        last = rows[-1] if more and rows else None
+        when = getattr(last, at.key) if last is not None else None
+        return rows, (cursor_at(when, last.id) if last is not None and when else None)
 
     @staticmethod
     def _open() -> Select[Pilot]:

@@ -1,5 +1,6 @@
 """The one place that reads the environment."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # API processes (uvicorn workers) behind the one port; unset: see `effective_api_workers`.
+    api_workers: int | None = Field(default=None, ge=1, le=64)
     public_url: str | None = None
     # Graceful stop (issue 8): on SIGTERM the API finishes its requests in flight and the worker
     # its activities in flight for at most this long, then cancels what is left.
@@ -123,6 +126,19 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return driver + url[len(plain) :]
         return url
+
+    @property
+    def effective_api_workers(self) -> int:
+        """PILOTFLOW_API_WORKERS, else one process per usable CPU when Redis is set, else one.
+
+        Without Redis the failed sign-ins are counted in each process's memory: N processes
+        would let N times as many guesses through, so one process is the safe default.
+        """
+        if self.api_workers is not None:
+            return self.api_workers
+        if self.redis_url is None:
+            return 1
+        return len(os.sched_getaffinity(0))
 
     @property
     def embedded_smtp_sink(self) -> bool:

@@ -9,24 +9,18 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, RPCTimeoutOrCancelledError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from core.db import transaction
 from core.disclosure import Viewer, view_pilot
 from core.models import Pilot, Theme, User
 from core.pilot_repository import PilotRepository
 from core.pilot_state import apply_state, state_from_json
 from core.settings import Settings
 from service.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
-from service.schemas.pilots import (
-    CandidatePublic,
-    EvaluationPublic,
-    KpiPublic,
-    PilotCreate,
-    PilotPublic,
-    PilotUpdate,
-)
+from service.schemas.pilots import PilotCreate, PilotPublic, PilotUpdate
 from workflows import search_attributes
 from workflows.contracts import (
     ActionResult,
@@ -125,7 +119,7 @@ async def check_theme(session: AsyncSession, theme: str) -> None:
 
 
 async def create_pilot(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     client: Client,
     settings: Settings,
     user: User,
@@ -135,12 +129,49 @@ async def create_pilot(
     parent_id: str | None = None,
     preferred_company_id: str | None = None,
 ) -> Pilot:
-    """Record the pilot, then start its workflow; a repeated Idempotency-Key returns the first."""
+    """Record the pilot, then start its workflow; a repeated Idempotency-Key returns the first.
+
+    The row is committed before Temporal is called, so no write lock waits on Temporal (on
+    SQLite it would hold up every other writer). A start that fails takes the new row back;
+    a retry with the same key starts the workflow of a row whose start was never seen to work.
+    """
+    async with transaction(sessions) as session:
+        pilot, new = await _record_pilot(session, user, proposal, idempotency_key, parent_id)
+    if not new and pilot.version > 0:
+        return pilot  # its workflow has recorded a transition: it runs
+    try:
+        # A retry, or a start whose answer was lost, finds the workflow already started.
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await start_pilot(
+                client,
+                settings,
+                proposal,
+                actor_of(user),
+                parent_id=parent_id,
+                preferred_company_id=preferred_company_id,
+                pilot_id=pilot.id,
+            )
+    except Exception:
+        if new:
+            async with transaction(sessions) as session:
+                await PilotRepository(session).delete_unstarted(pilot.id)
+        raise
+    return pilot
+
+
+async def _record_pilot(
+    session: AsyncSession,
+    user: User,
+    proposal: Proposal,
+    idempotency_key: str | None,
+    parent_id: str | None,
+) -> tuple[Pilot, bool]:
+    """The pilot's row, added at stage `submitted`, or the one this key recorded; and if new."""
     repository = PilotRepository(session)
     if idempotency_key:
         existing = await repository.by_idempotency_key(user, idempotency_key)
         if existing is not None:
-            return existing
+            return existing, False
     await check_theme(session, proposal.theme)
     if idempotency_key:
         pilot_id = uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{user.id}:{idempotency_key}").hex
@@ -158,19 +189,7 @@ async def create_pilot(
     )
     apply_state(pilot, state, 0)
     session.add(pilot)
-    await session.flush()
-    # A retry after a commit that was lost finds the workflow it wants already started.
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await start_pilot(
-            client,
-            settings,
-            proposal,
-            actor_of(user),
-            parent_id=parent_id,
-            preferred_company_id=preferred_company_id,
-            pilot_id=pilot_id,
-        )
-    return pilot
+    return pilot, True
 
 
 def viewer_of(user: User) -> Viewer:
@@ -179,39 +198,43 @@ def viewer_of(user: User) -> Viewer:
 
 
 def to_public(state: PilotState, user: User) -> PilotPublic:
-    """The pilot as this user may read it (core.disclosure), with what this user may do now."""
+    """The pilot as this user may read it (core.disclosure), with what this user may do now.
+
+    One validation builds the whole answer: its nested parts are read from the state's own
+    dataclasses, not copied into dictionaries first.
+    """
     view = view_pilot(state, viewer_of(user))
     shown = view.state
     proposal = shown.proposal
-    evaluation = shown.evaluation
-    return PilotPublic(
-        id=shown.pilot_id,
-        town_id=shown.town_id,
-        title=proposal.title,
-        summary=proposal.summary,
-        theme=proposal.theme,
-        needs=list(proposal.needs),
-        budget_eur=proposal.budget_eur,
-        desired_start=proposal.desired_start,
-        duration_days=proposal.duration_days,
-        kpis=[KpiPublic.model_validate(k.__dict__) for k in proposal.kpis],
-        stage=shown.stage,
-        outcome=shown.outcome,
-        round=shown.round,
-        candidates=[CandidatePublic.model_validate(c.__dict__) for c in shown.candidates],
-        partner_company_id=shown.partner_company_id,
-        partner_company_name=view.partner_name,
-        trial_start=shown.trial_start,
-        trial_end=shown.trial_end,
-        deadline=shown.deadline,
-        waiting_on=shown.waiting_on,
-        evaluation=EvaluationPublic.model_validate(dataclasses.asdict(evaluation))
-        if evaluation
-        else None,
-        allowed_actions=allowed_actions(state, actor_of(user), datetime.now(UTC)),
-        parent_id=shown.parent_id,
-        created_at=shown.created_at,
-        updated_at=shown.updated_at,
+    return PilotPublic.model_validate(
+        {
+            "id": shown.pilot_id,
+            "town_id": shown.town_id,
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "theme": proposal.theme,
+            "needs": proposal.needs,
+            "budget_eur": proposal.budget_eur,
+            "desired_start": proposal.desired_start,
+            "duration_days": proposal.duration_days,
+            "kpis": proposal.kpis,
+            "stage": shown.stage,
+            "outcome": shown.outcome,
+            "round": shown.round,
+            "candidates": shown.candidates,
+            "partner_company_id": shown.partner_company_id,
+            "partner_company_name": view.partner_name,
+            "trial_start": shown.trial_start,
+            "trial_end": shown.trial_end,
+            "deadline": shown.deadline,
+            "waiting_on": shown.waiting_on,
+            "evaluation": shown.evaluation,
+            "allowed_actions": allowed_actions(state, actor_of(user), datetime.now(UTC)),
+            "parent_id": shown.parent_id,
+            "created_at": shown.created_at,
+            "updated_at": shown.updated_at,
+        },
+        from_attributes=True,
     )
 
 

@@ -1,6 +1,7 @@
 """The migrations are the schema: after `upgrade head`, the models find nothing to change."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from alembic import command
@@ -17,13 +18,25 @@ async def test_models_and_migrations_agree(database_url: str) -> None:
     engine = create_engine(database_url)
 
     def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        dialect = connection.dialect.name
+        opts = {"compare_type": True, "include_object": _built_on(dialect)}
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, Base.metadata))
 
     async with engine.connect() as connection:
         diff = await connection.run_sync(differences)
     await engine.dispose()
     assert diff == [], f"the models and the migrations disagree: {diff}"
+
+
+def _built_on(dialect: str) -> Callable[..., bool]:
+    """Leave out what the models build on another database only (`ddl_if`: trigram indexes)."""
+
+    def include(item: object, *_: object) -> bool:
+        condition = getattr(item, "_ddl_if", None)  # SQLAlchemy keeps `ddl_if` here
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
 
 
 async def test_the_lease_migration_downgrades_and_upgrades_again(database_url: str) -> None:

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from core.pilot_repository import PilotFilters
-from service.deps import SessionDep, SettingsDep, TemporalClientDep
+from service.deps import SessionDep, SessionmakerDep, SettingsDep, TemporalClientDep
 from service.errors import Invalid
 from service.pages.directory import load_names
 from service.pages.flash import Flash, redirect
@@ -66,6 +66,7 @@ async def submit_pilot(
     *,
     request: Request,
     session: SessionDep,
+    sessions: SessionmakerDep,
     settings: SettingsDep,
     client: TemporalClientDep,
     officer: PageOfficer,
@@ -82,7 +83,7 @@ async def submit_pilot(
         return await proposal_page(request, session, values, errors, status_code=422)
     try:
         pilot = await pilots.submit_pilot(
-            session, client, settings, officer, body, submission_key(form)
+            sessions, client, settings, officer, body, submission_key(form)
         )
     except Invalid as error:
         errors = {invalid_field(error): said(error, _)}

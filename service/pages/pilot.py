@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import User
 from core.settings import Settings
-from service.deps import SessionDep, SettingsDep, TemporalClientDep
+from service.deps import SessionDep, SessionmakerDep, SettingsDep, TemporalClientDep
 from service.errors import DomainError, Invalid, NotFound
 from service.pages.actions import ACTIONS, refusal
 from service.pages.flash import Flash, redirect
@@ -128,6 +128,7 @@ async def replicate(
     request: Request,
     pilot_id: IdPath,
     session: SessionDep,
+    sessions: SessionmakerDep,
     settings: SettingsDep,
     client: TemporalClientDep,
     officer: PageOfficer,
@@ -136,7 +137,7 @@ async def replicate(
     _ = translator(page_locale(request))
     key = submission_key(await request.form())
     on = PilotAction(session, client, settings, officer, pilot_id, key)
-    answer = await _refused_or(pilot_actions.replicate(on))
+    answer = await _refused_or(pilot_actions.replicate(on, sessions))
     if isinstance(answer, DomainError):
         return _refused_redirect(pilot_id, answer, settings, _)
     done = Flash("success", _("Pilot replicated in your town: it is submitted for review."))

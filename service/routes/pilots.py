@@ -9,6 +9,7 @@ from service.deps import (
     CurrentUser,
     IdempotencyKey,
     SessionDep,
+    SessionmakerDep,
     SettingsDep,
     TemporalClientDep,
     TownOfficer,
@@ -26,14 +27,14 @@ router = APIRouter(prefix="/api/v1/pilots", tags=["pilots"], responses=error_res
 async def submit_pilot(
     *,
     body: PilotCreate,
-    session: SessionDep,
+    sessions: SessionmakerDep,
     settings: SettingsDep,
     client: TemporalClientDep,
     officer: TownOfficer,
     idempotency_key: IdempotencyKey = None,
 ) -> PilotPublic:
     """Submit a pilot for the officer's town: stage `submitted`."""
-    return await pilots.submit_pilot(session, client, settings, officer, body, idempotency_key)
+    return await pilots.submit_pilot(sessions, client, settings, officer, body, idempotency_key)
 
 
 @router.get("", responses=error_responses())
@@ -68,6 +69,7 @@ async def replicate_pilot(
     *,
     pilot_id: IdPath,
     session: SessionDep,
+    sessions: SessionmakerDep,
     settings: SettingsDep,
     client: TemporalClientDep,
     officer: CurrentUser,
@@ -75,4 +77,4 @@ async def replicate_pilot(
 ) -> PilotPublic:
     """Start a new pilot in the officer's town from a generalized one, its partner invited first."""
     on = pilot_actions.PilotAction(session, client, settings, officer, pilot_id, idempotency_key)
-    return await pilot_actions.replicate(on)
+    return await pilot_actions.replicate(on, sessions)

@@ -226,4 +226,10 @@ class Overview(BaseModel):
     by_theme: dict[str, int]
     by_town: dict[str, int]
     overdue: list[OverdueItem]
+    overdue_next_cursor: str | None = Field(
+        description="Pass as `overdue_cursor` for the next page of `overdue`, or null"
+    )
     waiting: list[WaitingItem]
+    waiting_next_cursor: str | None = Field(
+        description="Pass as `waiting_cursor` for the next page of `waiting`, or null"
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from core.models import User
@@ -160,7 +160,7 @@ async def cancel(on: PilotAction, body: ReasonBody) -> PilotPublic:
     return await on.send(Action.CANCEL, PilotWorkflow.cancel, request)
 
 
-async def replicate(on: PilotAction) -> PilotPublic:
+async def replicate(on: PilotAction, sessions: async_sessionmaker[AsyncSession]) -> PilotPublic:
     """Start a new pilot in the officer's town from a generalized one, its partner invited first.
 
     The answer is the new pilot; no workflow decides this one, the parent has ended.
@@ -174,7 +174,7 @@ async def replicate(on: PilotAction) -> PilotPublic:
     # The parent's start date has passed: the new trial starts once a partner is chosen.
     proposal.desired_start = max(proposal.desired_start, date.today())
     pilot = await create_pilot(
-        on.session,
+        sessions,
         on.client,
         on.settings,
         officer,

@@ -1,6 +1,6 @@
 """Pilots: submit one, list them, read one. Reads come from the read model."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from core.models import User
@@ -12,7 +12,7 @@ from service.schemas.pilots import PilotCreate, PilotPage, PilotPublic
 
 
 async def submit_pilot(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     client: Client,
     settings: Settings,
     officer: User,
@@ -23,7 +23,7 @@ async def submit_pilot(
     assert officer.town_id is not None  # a town officer always has a town
     proposal = proposal_from(body, officer.town_id)
     pilot = await create_pilot(
-        session, client, settings, officer, proposal, idempotency_key=idempotency_key
+        sessions, client, settings, officer, proposal, idempotency_key=idempotency_key
     )
     return to_public(pilot_state(pilot), officer)
 

@@ -157,3 +157,44 @@ async def test_overview_counts_and_overdue_first(
     assert len(overview["waiting"]) == 3
     officer = await make_user("o@lille.example", "town_officer", town_id=lille["id"])
     assert (await client.get("/api/v1/admin/overview", headers=officer)).status_code == 403
+
+
+async def test_overview_lists_come_a_page_at_a_time(
+    client: AsyncClient,
+    admin: Headers,
+    make_town,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    lille = await make_town("Lille")
+    same_day = NOW - timedelta(days=2)
+    overdue_ages = {1: NOW - timedelta(days=5), 2: same_day, 3: same_day, 4: NOW - timedelta(1)}
+    for age, deadline in overdue_ages.items():
+        await _pilot(sessions, lille["id"], f"Late {age}", age_minutes=age, deadline=deadline)
+    await _pilot(sessions, lille["id"], "On time", age_minutes=5, deadline=NOW + timedelta(1))
+
+    async def pages(name: str) -> tuple[list[list[str]], dict[str, int]]:
+        seen: list[list[str]] = []
+        cursor = ""
+        while True:
+            response = await client.get(
+                f"/api/v1/admin/overview?limit=2&{name}_cursor={cursor}", headers=admin
+            )
+            assert response.status_code == 200, response.text
+            body = response.json()
+            seen.append([item["pilot_id"] for item in body[name]])
+            if body[f"{name}_next_cursor"] is None:
+                return seen, body["by_stage"]
+            cursor = body[f"{name}_next_cursor"]
+
+    overdue, counts = await pages("overdue")
+    # The most overdue first; two on the same deadline in id order, split across pages.
+    assert overdue == [["p0001", "p0002"], ["p0003", "p0004"]]
+    assert counts == {"submitted": 5}  # the counts are the whole funnel on every page
+    waiting, _ = await pages("waiting")
+    assert waiting == [["p0005", "p0004"], ["p0003", "p0002"], ["p0001"]]
+    everything = await client.get("/api/v1/admin/overview", headers=admin)
+    assert len(everything.json()["overdue"]) == 4
+    assert everything.json()["overdue_next_cursor"] is None
+    bad = await client.get("/api/v1/admin/overview?waiting_cursor=nonsense", headers=admin)
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "waiting_cursor"]
