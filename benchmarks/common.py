@@ -132,6 +132,46 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and every descendant of it now (uvicorn's worker processes, say)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(stat.parent.name))
+    tree, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
+        tree.append(current)
+        waiting += parents.get(current, [])
+    return tree
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU used so far by the process and its live descendants (their earlier dead ones'
+    only once reaped, so read it while the tree's processes live)."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            total += cpu_seconds(member)
+        except OSError:
+            continue  # it ended meanwhile
+    return total
+
+
+def tree_rss_kib(pid: int, field: str = "VmRSS") -> int:
+    """A /proc status figure summed over the process and its descendants."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            total += proc_status_kib(member, field)
+        except (OSError, KeyError):
+            continue
+    return total
+
+
 def child_pids(name: str) -> list[int]:
     """Our own child processes whose command name is `name` (e.g. the Temporal dev server)."""
     found = []

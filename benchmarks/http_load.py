@@ -1,11 +1,16 @@
-"""The API's side, through HTTP as a client sees it, in open loop (see benchmarks.open_loop)."""
+"""The API's side, through HTTP as a client sees it, in open loop (see benchmarks.open_loop).
+
+The client is aiohttp: the load generator shares the machine's two cores with the stack,
+and httpx cost about 3 ms of CPU per request here against aiohttp's 0.8 ms; at 200 requests
+a second that is the difference between 60 % of a core and 16 %.
+"""
 
 import random
 from collections.abc import Callable, Sequence
 from itertools import cycle
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,8 +23,8 @@ from service.auth import open_session
 
 CREATE_RATE, READ_RATE, LIST_RATE = 20.0, 200.0, 20.0
 TIMEOUT_SECONDS = 10.0
-# As many as open_loop lets be in flight (its default), so none waits in httpx's own pool.
-CONNECTIONS = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+# As many as open_loop lets be in flight (its default), so none waits in the client's pool.
+CONNECTIONS = 256
 BUSIEST_TOWN = town_id(0)  # the region's skew makes town 0 propose the most
 
 
@@ -38,13 +43,19 @@ async def bearer(
     return f"Bearer {token}"
 
 
-def http_client(api_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=api_url, limits=CONNECTIONS, timeout=TIMEOUT_SECONDS)
+def http_client(api_url: str) -> aiohttp.ClientSession:
+    """Keep-alive connections to the API; open_loop bounds each request's time."""
+    return aiohttp.ClientSession(
+        api_url, connector=aiohttp.TCPConnector(limit=CONNECTIONS), timeout=aiohttp.ClientTimeout()
+    )
 
 
-async def _expect(response: "httpx.Response", status: int) -> None:
-    if response.status_code != status:
-        raise UnexpectedStatus(f"HTTP {response.status_code}")
+async def _expect(response: aiohttp.ClientResponse, status: int) -> None:
+    """The whole body read (as a client would), and the status the request should get."""
+    async with response:
+        await response.read()
+    if response.status != status:
+        raise UnexpectedStatus(f"HTTP {response.status}")
 
 
 def create_body(rng: random.Random) -> dict[str, Any]:
@@ -89,7 +100,7 @@ async def town_pilot_ids(sessions: async_sessionmaker[AsyncSession], limit: int 
 
 
 def read_requests(
-    http: httpx.AsyncClient, token: str, pilot_ids: list[str]
+    http: aiohttp.ClientSession, token: str, pilot_ids: list[str]
 ) -> dict[str, Callable[[int], Any]]:
     """The three reads of the issue, as the officer of the busiest town makes them."""
     headers = {"Authorization": token}

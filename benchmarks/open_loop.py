@@ -61,7 +61,7 @@ async def open_loop(
     """Call `send(i)` for i in range(count) at `rate` per second, each due on its own tick.
 
     At most `connections` calls are in flight, as a client with that many connections: the
-    others wait for one, and that wait is part of their latency. (Left to httpx's pool, a
+    others wait for one, and that wait is part of their latency. (Left to the client's pool, a
     queue of thousands of requests cost the client more CPU than the server.) A call that
     raises, or outlasts `timeout_seconds` from when it is sent, is an error; its latency is
     the time until it failed (for a timeout, a lower bound).

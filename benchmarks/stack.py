@@ -24,6 +24,9 @@ from cli.temporal_server import server_command, wait_until_ready
 from core.settings import Settings
 
 STOP_SECONDS = 20
+# The sign-in counters' Redis: with it the API runs a process per core, as in production
+# (Settings.effective_api_workers). The benchmark signs nobody in, so it writes nothing there.
+REDIS_URL = os.environ.get("PILOTFLOW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:
@@ -38,7 +41,7 @@ class Stack:
     fields: dict[str, Any]  # the settings as Settings(**fields) takes them
     api_url: str
     worker_pid: int
-    api_pid: int
+    api_pid: int  # uvicorn's supervisor when it runs several processes: see process_tree
 
 
 def stack_fields(database_url: str, data_dir: Path) -> dict[str, Any]:
@@ -53,6 +56,7 @@ def stack_fields(database_url: str, data_dir: Path) -> dict[str, Any]:
         "smtp_port": str(free_port()),
         "api_host": "127.0.0.1",
         "api_port": str(free_port()),
+        "redis_url": REDIS_URL,
         "seed_demo": "false",
         "log_level": "warning",
     }
