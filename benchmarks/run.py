@@ -195,28 +195,49 @@ async def main(args: argparse.Namespace) -> Path:
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
     sizes = QUICK if args.quick else FULL
-    if args.open_pilots:
-        sizes = replace(sizes, open_pilots=args.open_pilots)
+    open_pilots = {d: args.open_pilots.get(d, sizes.open_pilots) for d in args.databases}
     run: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
         "started_at": started_at(),
         "git_commit": git_commit(),
         "machine": machine(),
         "load_average_before": load_average(),
-        "sizes": {**asdict(sizes), "read_model": READ_MODEL, "small_read_model": SMALL_READ_MODEL},
+        "sizes": {
+            **asdict(sizes),
+            "open_pilots": open_pilots,
+            "read_model": READ_MODEL,
+            "small_read_model": SMALL_READ_MODEL,
+        },
         "databases": args.databases,
     }
-    if sizes.open_pilots != READ_MODEL:
-        run["note"] = f"worker_rss_mb_10k was read with {sizes.open_pilots} open pilots, not 10,000"
+    fewer = {d: n for d, n in open_pilots.items() if n != READ_MODEL}
+    if fewer:
+        read_with = ", ".join(f"{n} on {d}" for d, n in fewer.items())
+        run["note"] = f"worker_rss_mb_10k was read with {read_with} open pilots, not 10,000"
     began = time.perf_counter()
     databases = {}
     for dialect in args.databases:
         print(f"{dialect}:", flush=True)
-        databases[dialect] = await bench_database(dialect, sizes)
+        databases[dialect] = await bench_database(
+            dialect, replace(sizes, open_pilots=open_pilots[dialect])
+        )
     run |= {"load_average_after": load_average(), "seconds": round(time.perf_counter() - began)}
     path = args.output or RESULTS_DIR / ("quick.json" if args.quick else "latest.json")
     write(assemble(run, databases), path)
     return path
+
+
+def _open_pilots(text: str) -> dict[str, int]:
+    """`N` (every database) or `db=N,...`, as a count by database."""
+    if "=" not in text:
+        return dict.fromkeys(DATABASES, int(text))
+    counts = {}
+    for part in text.split(","):
+        database, count = part.split("=", 1)
+        if database not in DATABASES:
+            raise argparse.ArgumentTypeError(f"no database {database!r}: {', '.join(DATABASES)}")
+        counts[database] = int(count)
+    return counts
 
 
 def parse_args() -> argparse.Namespace:
@@ -226,7 +247,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, about 3 minutes")
     parser.add_argument("--databases", type=lambda s: s.split(","), default=list(DATABASES))
     parser.add_argument(
-        "--open-pilots", type=int, help="open pilots for the worker's memory (default: by mode)"
+        "--open-pilots",
+        type=_open_pilots,
+        default={},
+        help="open pilots for the worker's memory (default: by mode): N for every database, "
+        "or per database, e.g. sqlite=2000,postgresql=10000",
     )
     parser.add_argument("--output", type=Path, help="default: benchmarks/results/<mode>.json")
     return parser.parse_args()

@@ -1,5 +1,6 @@
 """The benchmark's own pieces that can be checked without running a benchmark."""
 
+import argparse
 import asyncio
 import json
 from pathlib import Path
@@ -15,7 +16,7 @@ from benchmarks.results import (
     missing_keys,
     write,
 )
-from benchmarks.run import FULL, QUICK
+from benchmarks.run import FULL, QUICK, _open_pilots
 
 
 class FakeClock:
@@ -158,3 +159,10 @@ def test_targets_compare_with_the_issue_limits() -> None:
 def test_quick_is_smaller_than_full() -> None:
     assert QUICK.burst < FULL.burst and QUICK.open_pilots < FULL.open_pilots
     assert FULL.open_pilots == 10_000 and FULL.burst == 200
+
+
+def test_open_pilots_are_given_for_every_database_or_each_its_own() -> None:
+    assert _open_pilots("300") == {"sqlite": 300, "postgresql": 300}
+    assert _open_pilots("sqlite=2000,postgresql=10000") == {"sqlite": 2000, "postgresql": 10000}
+    with pytest.raises(argparse.ArgumentTypeError, match="no database 'mysql'"):
+        _open_pilots("mysql=10")
