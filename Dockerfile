@@ -24,6 +24,7 @@ COPY migrations ./migrations
 COPY templates ./templates
 COPY locales ./locales
 COPY static ./static
+COPY reference ./reference
 # Installed in place: the code finds its templates and migrations beside its packages.
 RUN pip install --no-deps -e . \
     && useradd --system --home-dir /var/lib/pilotflow --create-home pilotflow

@@ -161,6 +161,12 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     return run_restore(settings, args.path)
 
 
+def cmd_refresh_towns(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.towns import refresh_towns
+
+    return refresh_towns(args.version)
+
+
 def check_temporal_settings(settings: Settings, command: str) -> None:
     """Refuse to start, in one line naming the variable, on unusable Temporal TLS settings."""
     from core.temporal_client import TemporalConfigError, connect_options
@@ -247,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, help="the archive to write (.tar.gz); must not exist")
     restore = add("restore", cmd_restore, "bring a backup back into an empty data directory")
     restore.add_argument("path", type=Path, help="an archive written by `pilotflow backup`")
+    towns = add("refresh-towns", cmd_refresh_towns, "rewrite reference/towns-mel.csv from npm")
+    towns.add_argument("--version", default="latest", help="of @etalab/decoupage-administratif")
     return parser
 
 

@@ -162,7 +162,7 @@ def test_the_dockerfile_builds_what_the_services_run() -> None:
     copied = set(re.findall(r"^COPY (\S+) ", dockerfile, re.MULTILINE))
     for package in ("core", "workflows", "activities", "service", "cli"):
         assert package in copied, f"the image lacks the {package} package"
-    for data in ("migrations", "templates", "locales", "static"):
+    for data in ("migrations", "templates", "locales", "static", "reference"):
         assert data in copied, f"the image lacks {data}/"
     assert "pip install" in dockerfile
     assert 'CMD ["pilotflow", "api"]' in dockerfile
