@@ -228,6 +228,11 @@ def safe_echo(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def is_email(text: str) -> bool:
+    """Whether `text` is an address the API would take (ASCII, no header tricks)."""
+    return len(text) <= LIMITS["email"] and _EMAIL.match(text) is not None
+
+
 def decode(content: bytes) -> str:
     """The file's text: UTF-8, with or without a byte order mark, within the size limit."""
     if len(content) > MAX_FILE_BYTES:
