@@ -530,7 +530,7 @@ def _town(
             value=safe_echo(code[:40]),
         )
         code = ""
-    planned.key = safe_echo(code or name)
+    planned.key = safe_echo(name or code)
     if not name:
         return
     ref = Ref(line=planned.line)
@@ -544,22 +544,24 @@ def _town(
             )
             return
     named, coded = by_name.get(normalized(name)), by_code.get(code) if code else None
-    if named is not None and code and named.code != code:
-        check.add(
-            "town_conflict",
-            "code",
-            N_("the town %(name)s exists with another code (%(code)s)"),
-            name=safe_echo(named.name),
-            code=named.code or "—",
-        )
-        return
-    if named is None and coded is not None:
+    if coded is not None and (named is None or coded.id != named.id):
         check.add(
             "town_conflict",
             "code",
             N_("the code %(code)s is the town %(name)s's"),
             code=code,
             name=safe_echo(coded.name),
+        )
+        return
+    # A town that exists without a code is the file's town of that name (its code is not
+    # added: the import never edits what exists).
+    if named is not None and named.code is not None and code and named.code != code:
+        check.add(
+            "town_conflict",
+            "code",
+            N_("the town %(name)s exists with another code (%(code)s)"),
+            name=safe_echo(named.name),
+            code=named.code,
         )
         return
     if named is not None:

@@ -222,3 +222,13 @@ def test_the_sample_file_is_the_generator_s_output_and_plans_cleanly() -> None:
     officers = [c for c in planned.creations if isinstance(c, NewUser) and c.town is not None]
     assert {officer.town.line for officer in officers if officer.town} == town_lines
     assert sample_csv(towns, companies=10).count("\ncompany,") == 10
+
+
+def test_a_town_that_exists_without_a_code_is_matched_by_its_name() -> None:
+    planned = _plan("town,Roubaix,59512,,,,,,,,\nofficer,A,,a@x.example,59512,,,,,,\n")
+    assert planned.problems == []
+    assert planned.lines[0].action == Action.UNCHANGED
+    assert planned.creations == [
+        NewUser(3, "a@x.example", "A", "town_officer", Ref(id="t-roubaix"), None, "fr")
+    ]
+    assert _problems("town,Roubaix,59350,,,,,,,,\n") == [(2, "town_conflict", "code")]

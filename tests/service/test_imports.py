@@ -56,8 +56,8 @@ async def test_a_dry_run_reports_each_line_and_changes_nothing(
     assert [
         (line["line"], line["kind"], line["key"], line["action"]) for line in report["lines"]
     ] == [
-        (2, "town", "59350", "create"),
-        (3, "town", "59512", "create"),
+        (2, "town", "Lille", "create"),
+        (3, "town", "Roubaix", "create"),
         (4, "company", "Lumen", "create"),
         (5, "officer", "camille@lille.example", "create"),
         (6, "company_user", "lea@lumen.example", "create"),
@@ -198,6 +198,6 @@ async def test_a_semicolon_file_with_a_bom_from_french_excel(
     assert response.status_code == 200, response.text
     lines = response.json()["lines"]
     assert [(line["line"], line["key"], line["action"]) for line in lines] == [
-        (2, "59009", "create"),
-        (4, "59350", "create"),
+        (2, "Villeneuve-d'Ascq", "create"),
+        (4, "Lille", "create"),
     ]
