@@ -167,6 +167,12 @@ def cmd_refresh_towns(settings: Settings, args: argparse.Namespace) -> int:
     return refresh_towns(args.version)
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.imports import run_import
+
+    return run_import(settings, args.file, apply=args.apply)
+
+
 def check_temporal_settings(settings: Settings, command: str) -> None:
     """Refuse to start, in one line naming the variable, on unusable Temporal TLS settings."""
     from core.temporal_client import TemporalConfigError, connect_options
@@ -255,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("path", type=Path, help="an archive written by `pilotflow backup`")
     towns = add("refresh-towns", cmd_refresh_towns, "rewrite reference/towns-mel.csv from npm")
     towns.add_argument("--version", default="latest", help="of @etalab/decoupage-administratif")
+    onboard = add("import", cmd_import, "onboard towns, officers, companies and users from CSV")
+    onboard.add_argument(
+        "file", type=Path, help="the CSV file (see the README, Onboarding in bulk)"
+    )
+    onboard.add_argument(
+        "--apply", action="store_true", help="import for real (default: a dry run that only checks)"
+    )
     return parser
 
 

@@ -92,6 +92,25 @@ class Invalid(DomainError):
         return {"detail": [{"type": "value_error", "loc": self.loc, "msg": self.detail}]}
 
 
+class InvalidLines(Invalid):
+    """Several problems at once, each at its own location, e.g. `["body", <line>, <column>]`
+    for the lines of an imported file: one 422 lists them all.
+    """
+
+    def __init__(self, errors: Sequence[tuple[Sequence[str | int], str, str]]) -> None:
+        super().__init__(N_("%(count)s problems"), count=len(errors))
+        self.errors = [{"type": kind, "loc": list(loc), "msg": msg} for loc, kind, msg in errors]
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.errors}
+
+
+class ContentTooLarge(DomainError):
+    """A body or an uploaded file over its size limit."""
+
+    status_code = 413
+
+
 class TooManyRequests(DomainError):
     """Not this often: `Retry-After` says when to try again."""
 
@@ -113,6 +132,7 @@ _DESCRIPTIONS = {
     403: "The caller's role may not do this",
     404: "No such object, or not visible to the caller",
     409: "The object's current state does not allow this; `detail` says why",
+    413: "The body or the file is larger than its limit; `detail` says which",
     429: "Too many of these for now; `Retry-After` says when to try again",
     503: "A backing service (database, Temporal) cannot be reached, or no worker took the "
     "action in time; `Retry-After` says when to retry (with the same `Idempotency-Key`)",

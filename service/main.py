@@ -21,6 +21,7 @@ from service.routes import (
     auth,
     companies,
     health,
+    imports,
     pilot_actions,
     pilot_history,
     pilots,
@@ -49,6 +50,7 @@ ROUTERS = (
     pilot_actions.router,
     pilot_history.router,
     admin.router,
+    imports.router,
 )
 
 

@@ -31,6 +31,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("/admin/companies", N_("Companies")),
         ("/admin/users", N_("Users")),
         ("/admin/themes", N_("Themes")),
+        ("/admin/imports", N_("Import")),
         ("/admin/mailbox", N_("Mailbox")),
         ("/admin/health", N_("Health")),
     ],
