@@ -120,26 +120,43 @@ class OutboxDelivery:
             raise EmailDeliveryError(f"SMTP server unavailable: {error}") from error
         accepted = _Accepted(lease, settings.smtp_timeout_seconds)
         outcome = Delivery()
+        unsent: dict[str, Notification] = {}  # held by this attempt, not tried yet
         last_heartbeat = -HEARTBEAT_SECONDS
         try:
+            # Every row in one claim (one transaction, not one per row); the lease of those
+            # still unsent is renewed, in one UPDATE, before a send could outlast it.
+            held_since = time.monotonic()
+            unsent = {row.id: row for row in rows}
+            held = await lease.claim_many(list(unsent))
+            unsent = {row_id: row for row_id, row in unsent.items() if row_id in held}
+            not_held = [row.id for row in rows if row.id not in held]
+            sent_elsewhere = await lease.sent_among(not_held)
+            outcome.sent_elsewhere += len(sent_elsewhere)
+            outcome.held_elsewhere += len(not_held) - len(sent_elsewhere)
             for row in rows:
-                # Each row gets a fresh lease as it is claimed, and only one row is out at a
-                # time, so a lease need only outlast one message (email_lease_seconds >
-                # smtp_timeout_seconds) and the marks of the rows before it, which are made
-                # before a send could take them past their lease's end.
-                claimed = time.monotonic()
-                if await lease.claim(row.id):
-                    if accepted.due():
-                        await accepted.mark()
-                    if await self._send_one(smtp, lease, row, unsubscribe(row)):
-                        accepted.add(row.id, claimed)
-                        outcome.sent += 1
-                    else:
-                        outcome.refused += 1
-                elif await lease.is_sent(row.id):
-                    outcome.sent_elsewhere += 1
+                if row.id not in unsent:
+                    continue
+                lease_left = held_since + lease.seconds - time.monotonic()
+                if lease_left < accepted.send_seconds + LEASE_MARGIN_SECONDS:
+                    # Taken rows first (their lease is the same), then the rest, renewed.
+                    await accepted.mark()
+                    held_since = time.monotonic()
+                    renewed = await lease.renew(list(unsent))
+                    lost = [row_id for row_id in unsent if row_id not in renewed]
+                    unsent = {row_id: r for row_id, r in unsent.items() if row_id in renewed}
+                    sent_elsewhere = await lease.sent_among(lost)
+                    outcome.sent_elsewhere += len(sent_elsewhere)
+                    outcome.held_elsewhere += len(lost) - len(sent_elsewhere)
+                    if row.id not in unsent:
+                        continue
+                if accepted.due():
+                    await accepted.mark()
+                del unsent[row.id]  # tried now: released by _send_one if it fails
+                if await self._send_one(smtp, lease, row, unsubscribe(row)):
+                    accepted.add(row.id, held_since)
+                    outcome.sent += 1
                 else:
-                    outcome.held_elsewhere += 1
+                    outcome.refused += 1
                 if (
                     activity.in_activity()
                     and time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS
@@ -152,8 +169,11 @@ class OutboxDelivery:
                 await smtp.quit()  # everything is recorded; a rude goodbye changes nothing
         finally:
             # Whatever stopped this attempt (an SMTP error, a cancellation), the messages the
-            # server took are marked sent, so no retry sends them again.
+            # server took are marked sent, so no retry sends them again; the rows it held
+            # and never tried are freed, so the next attempt need not wait out the lease.
             await accepted.mark()
+            if unsent:
+                await asyncio.shield(lease.release_unsent(list(unsent.values())))
             smtp.close()
         return outcome
 

@@ -1,6 +1,6 @@
 """Leases on outbox rows: one attempt at a time sends a message, and a sent message stays sent.
 
-Each statement is a transaction of its own, never held across SMTP: on SQLite an open
+Each write is a short transaction of its own, never held across SMTP: on SQLite an open
 write transaction would stop every other writer (the API, the read model) meanwhile.
 """
 
@@ -75,6 +75,70 @@ class OutboxLease:
         )
         return await self._changed(statement) == 1
 
+    async def claim_many(self, row_ids: Sequence[str]) -> set[str]:
+        """Take every row of these this attempt can, in one transaction; the ids it holds.
+
+        Each row is taken or not as `claim` would: the UPDATE tests each row as it writes
+        it, so two attempts claiming the same rows at once share them out, never both.
+        """
+        now = datetime.now(UTC)
+        statement = (
+            update(Notification)
+            .where(Notification.id.in_(row_ids), claimable(now))
+            .values(
+                status=SENDING,
+                lease_owner=self.owner,
+                lease_expires_at=now + timedelta(seconds=self.seconds),
+            )
+        )
+        return await self._changed_ids(statement, row_ids)
+
+    async def renew(self, row_ids: Sequence[str]) -> set[str]:
+        """Extend the lease on those of these rows this attempt still holds; their ids.
+
+        A row whose lease ran out and was taken by another attempt is that attempt's now,
+        and left alone.
+        """
+        statement = (
+            update(Notification)
+            .where(self._held(row_ids))
+            .values(lease_expires_at=datetime.now(UTC) + timedelta(seconds=self.seconds))
+        )
+        return await self._changed_ids(statement, row_ids)
+
+    async def release_unsent(self, rows: Sequence[Notification]) -> None:
+        """Free rows this attempt holds but never tried to send, as they were before the claim
+        (a dead attempt's row as free to take at once), so the next attempt need not wait
+        out the lease. Their attempts and last error stay as they were."""
+        by_status: dict[str, list[str]] = {}
+        for row in rows:
+            by_status.setdefault(str(row.status), []).append(row.id)
+        async with self.sessions() as session, session.begin():
+            for status, ids in by_status.items():
+                await session.execute(
+                    update(Notification)
+                    .where(self._held(ids))
+                    .values(
+                        status=status,
+                        lease_owner=None,
+                        # A `sending` row left by a dead attempt stays takeable: its lease ended.
+                        lease_expires_at=datetime.now(UTC) if status == SENDING else None,
+                    )
+                )
+
+    async def sent_among(self, row_ids: Sequence[str]) -> set[str]:
+        """Those of these rows that are marked sent."""
+        if not row_ids:
+            return set()
+        async with self.sessions() as session:
+            sent = await session.scalars(
+                select(Notification.id).where(
+                    Notification.id.in_(row_ids),
+                    Notification.status == NotificationStatus.SENT.value,
+                )
+            )
+            return set(sent)
+
     async def mark_sent(
         self, row_ids: Sequence[str], *, patience: float = MARK_PATIENCE_SECONDS
     ) -> int:
@@ -133,12 +197,15 @@ class OutboxLease:
             Notification.status == SENDING,
         )
 
-    async def is_sent(self, row_id: str) -> bool:
-        async with self.sessions() as session:
-            status = await session.scalar(
-                select(Notification.status).where(Notification.id == row_id)
-            )
-        return status == NotificationStatus.SENT.value
+    async def _changed_ids(self, statement: Update, row_ids: Sequence[str]) -> set[str]:
+        """Run one UPDATE and read back which of the rows this attempt holds, in one
+        transaction (no RETURNING, so any SQLite the project supports runs it)."""
+        if not row_ids:
+            return set()
+        async with self.sessions() as session, session.begin():
+            await session.execute(statement)
+            held = await session.scalars(select(Notification.id).where(self._held(row_ids)))
+            return set(held)
 
     async def _changed(self, statement: Update) -> int:
         """Run one UPDATE in a transaction of its own; how many rows it changed."""

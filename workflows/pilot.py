@@ -648,7 +648,9 @@ class PilotWorkflow:
         request = NotificationRequest(
             template=template,
             seq=seq,
-            state=email_view(copy.deepcopy(self._state)),
+            # Copied after the view is taken: the same payload, without copying candidates'
+            # scores, reasons and offers only to drop them (issue 10).
+            state=copy.deepcopy(email_view(self._state)),
             audiences=audiences,
             company_ids=company_ids or [],
             extra=extra or {},

@@ -314,3 +314,62 @@ async def test_messages_taken_before_a_failure_are_marked_sent_though_their_batc
     assert [taken.to_address] == server.taken
     assert (taken.status, taken.attempts, taken.lease_expires_at) == ("sent", 1, None)
     assert (refused.status, refused.attempts, refused.lease_owner) == ("failed", 1, None)
+
+
+class _RefusesFirstForNow:
+    """An SMTP server that asks to try the first recipient later and would take the rest."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        self.asked.append(address)
+        return "451 4.3.0 Try again later"
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        return "250 OK"
+
+
+async def test_rows_claimed_but_never_tried_are_freed_when_an_attempt_stops(
+    region: async_sessionmaker[AsyncSession], sink: SmtpSink, tmp_path: Path
+) -> None:
+    # An attempt claims all its rows at once; one that stops early must not leave the rest
+    # leased, or its retry would wait out the lease (and fail meanwhile) before sending them.
+    server, port = _RefusesFirstForNow(), free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with pytest.raises(EmailDeliveryError, match="for now"):
+            await make_activities(region, port, tmp_path).send_notification(SUBMITTED)
+    finally:
+        controller.stop()
+    tried, untried = sorted(await outbox(region), key=lambda row: row.to_address != server.asked[0])
+    assert server.asked == [tried.to_address]
+    assert (tried.status, tried.attempts, tried.lease_owner) == ("failed", 1, None)
+    assert (untried.status, untried.attempts, untried.lease_owner) == ("queued", 0, None)
+    assert untried.lease_expires_at is None
+
+    result = await make_activities(region, sink.port, tmp_path).send_notification(SUBMITTED)
+    assert (result.sent, result.skipped) == (2, 0)
+
+
+async def test_a_claim_of_several_rows_takes_only_the_free_ones_and_renews_only_its_own(
+    region: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await make_activities(region, free_port(), tmp_path)._record_outbox(SUBMITTED)
+    first, second = await outbox(region)
+    mine, theirs = OutboxLease(region, seconds=60), OutboxLease(region, seconds=60)
+    assert await theirs.claim(first.id)
+    assert await mine.claim_many([first.id, second.id]) == {second.id}
+    assert await theirs.claim_many([first.id, second.id]) == {first.id}  # theirs already
+    # A row still this attempt's is renewed though its lease ran out; another's is not.
+    await set_lease(
+        region, second.id, status="sending", owner=mine.owner, expires_in=timedelta(seconds=-1)
+    )
+    assert await mine.renew([first.id, second.id]) == {second.id}
+    _, renewed = await outbox(region)
+    assert renewed.lease_expires_at is not None
+    assert renewed.lease_expires_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(seconds=50)
+    assert await theirs.claim_many([second.id]) == set()
