@@ -17,6 +17,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, load_only
@@ -100,33 +101,41 @@ class PilotRepository:
     ) -> tuple[list[Pilot], str | None]:
         """Newest first; the cursor names the last row of the previous page.
 
-        The rows carry their id, creation time and state only: the answer is read from the
-        state, and decoding the other JSON columns of every row cost CPU for nothing.
+        The page's ids are picked first, from indexes only where they can be, and then only
+        those rows are read; the rows carry their id, creation time and state, which is all
+        the answer is read from.
         """
-        listed = load_only(Pilot.id, Pilot.created_at, Pilot.state)
-        query = select(Pilot).options(listed).where(visible_to(user))
-        if filters.stage:
-            query = query.where(Pilot.stage == filters.stage)
-        if filters.theme:
-            query = query.where(Pilot.theme == filters.theme)
-        if filters.town_id:
-            query = query.where(Pilot.town_id == filters.town_id)
-        if filters.q:
-            pattern = "%" + _escape_like(filters.q.strip()) + "%"
-            query = query.where(
-                or_(
-                    Pilot.title.ilike(pattern, escape="\\"),
-                    Pilot.summary.ilike(pattern, escape="\\"),
-                )
-            )
+        conditions = _filtered(filters)
         if cursor:
             created_at, pilot_id = decode_cursor(cursor)
             # The first bound alone lets the database walk the (created_at, id) index.
-            query = query.where(
+            conditions += [
                 Pilot.created_at <= created_at,
                 or_(Pilot.created_at < created_at, Pilot.id < pilot_id),
-            )
-        query = query.order_by(Pilot.created_at.desc(), Pilot.id.desc()).limit(limit + 1)
+            ]
+        newest = (Pilot.created_at.desc(), Pilot.id.desc())
+        # Each visibility branch walks its own index in list order and stops at a page; the
+        # page is the newest of their pages. (An OR made the database read every visible
+        # row and sort them: 2,100 of them for a town officer with 10,000 pilots.)
+        branches = [
+            select(Pilot.id, Pilot.created_at)
+            .where(branch, *conditions)
+            .order_by(*newest)
+            .limit(limit + 1)
+            for branch in _visibility_branches(user)
+        ]
+        if len(branches) == 1:
+            picked = branches[0].subquery("picked")
+        else:
+            picked = union_all(*(select(b.subquery()) for b in branches)).subquery("picked")
+        listed = load_only(Pilot.id, Pilot.created_at, Pilot.state)
+        query = (
+            select(Pilot)
+            .options(listed)
+            .join(picked, Pilot.id == picked.c.id)
+            .order_by(*newest)
+            .limit(limit + 1)
+        )
         rows = list(await self.session.scalars(query))
         more = len(rows) > limit
         rows = rows[:limit]
@@ -193,6 +202,35 @@ class PilotRepository:
         )  # fmt: skip
         open_stages = [str(s) for s in END_STAGES]
         return select(Pilot).options(summary).where(Pilot.stage.not_in(open_stages))
+
+
+def _visibility_branches(user: User) -> list[ColumnElement[bool]]:
+    """visible_to(user) as disjoint conditions, each one an index can walk in list order."""
+    if user.role == Role.TOWN_OFFICER:
+        offered = and_(Pilot.stage == Stage.CLOSED, Pilot.outcome == "generalize")
+        # Disjoint, so a pilot of the town that was generalized is listed once.
+        return [Pilot.town_id == user.town_id, and_(offered, Pilot.town_id != user.town_id)]
+    return [visible_to(user)]
+
+
+def _filtered(filters: PilotFilters) -> list[ColumnElement[bool]]:
+    """The list's filters, as conditions on pilots."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.stage:
+        conditions.append(Pilot.stage == filters.stage)
+    if filters.theme:
+        conditions.append(Pilot.theme == filters.theme)
+    if filters.town_id:
+        conditions.append(Pilot.town_id == filters.town_id)
+    if filters.q:
+        pattern = "%" + _escape_like(filters.q.strip()) + "%"
+        conditions.append(
+            or_(
+                Pilot.title.ilike(pattern, escape="\\"),
+                Pilot.summary.ilike(pattern, escape="\\"),
+            )
+        )
+    return conditions
 
 
 def _escape_like(text: str) -> str:
