@@ -238,6 +238,7 @@ async def test_an_officer_pages_through_its_town_and_the_offered_ones_in_order(
 
     compost = [i for i, (_, title, _) in zip(ids, made, strict=True) if title.startswith("Compost")]
     assert await _ids(client, officer, "q=compost") == [i for i in visible if i in compost]
+    assert await _ids(client, officer, "q=cOMPOST") == [i for i in visible if i in compost]
     assert await _ids(client, officer, "q=compost&limit=2") == [ids[0], ids[1]]
     assert await _ids(client, officer, "stage=closed") == [ids[1], ids[3], ids[4], ids[7]]
     assert await _ids(client, officer, f"town_id={roubaix['id']}") == [ids[1], ids[4], ids[7]]
