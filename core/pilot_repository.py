@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
+    cast,
     delete,
     exists,
     false,
@@ -23,7 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, load_only
 
 from core.models import AuditEvent, Candidate, Notification, Pilot, User
+from workflows.contracts import PilotState
 from workflows.stages import END_STAGES, Role, Stage
+
+# Reads a state as core.pilot_state does, but from the JSON text itself.
+_STATE = TypeAdapter(PilotState)
 
 
 class BadCursor(ValueError):
@@ -87,6 +94,13 @@ class PilotRepository:
             select(Pilot).where(Pilot.id == pilot_id, visible_to(user))
         )
 
+    async def visible_state(self, user: User, pilot_id: str) -> PilotState | None:
+        """The state of a pilot this user may see, decoded straight from its JSON text."""
+        document = await self.session.scalar(
+            select(cast(Pilot.state, Text)).where(Pilot.id == pilot_id, visible_to(user))
+        )
+        return None if document is None else _STATE.validate_json(document)
+
     async def by_idempotency_key(self, user: User, key: str) -> Pilot | None:
         return await self.session.scalar(
             select(Pilot).where(Pilot.created_by == user.id, Pilot.idempotency_key == key)
@@ -98,12 +112,12 @@ class PilotRepository:
 
     async def page(
         self, user: User, filters: PilotFilters, *, limit: int, cursor: str | None
-    ) -> tuple[list[Pilot], str | None]:
-        """Newest first; the cursor names the last row of the previous page.
+    ) -> tuple[list[PilotState], str | None]:
+        """The states of a page of pilots, newest first; the cursor names its last row.
 
         The page's ids are picked first, from indexes only where they can be, and then only
-        those rows are read; the rows carry their id, creation time and state, which is all
-        the answer is read from.
+        those rows' states are read, as the stored JSON text, decoded in one pass into the
+        state (no ORM object, no intermediate dictionaries: most of a list's CPU).
         """
         conditions = _filtered(filters, self.session.get_bind().dialect.name)
         if cursor:
@@ -128,18 +142,17 @@ class PilotRepository:
             picked = branches[0].subquery("picked")
         else:
             picked = union_all(*(select(b.subquery()) for b in branches)).subquery("picked")
-        listed = load_only(Pilot.id, Pilot.created_at, Pilot.state)
         query = (
-            select(Pilot)
-            .options(listed)
+            select(Pilot.id, Pilot.created_at, cast(Pilot.state, Text))
             .join(picked, Pilot.id == picked.c.id)
             .order_by(*newest)
             .limit(limit + 1)
         )
-        rows = list(await self.session.scalars(query))
+        rows = (await self.session.execute(query)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        return rows, (encode_cursor(rows[-1]) if more and rows else None)
+        states = [_STATE.validate_json(document) for _, _, document in rows]
+        return states, (cursor_at(rows[-1][1], rows[-1][0]) if more and rows else None)
 
     async def audit_trail(self, pilot_id: str) -> list[AuditEvent]:
         rows = await self.session.scalars(
