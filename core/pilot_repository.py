@@ -5,13 +5,17 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    String,
     Text,
     and_,
+    bindparam,
     cast,
     delete,
     exists,
@@ -119,36 +123,29 @@ class PilotRepository:
         those rows' states are read, as the stored JSON text, decoded in one pass into the
         state (no ORM object, no intermediate dictionaries: most of a list's CPU).
         """
-        conditions = _filtered(filters, self.session.get_bind().dialect.name)
+        params: dict[str, object] = {
+            "own_town": user.town_id,
+            "own_company": user.company_id,
+            "stage": filters.stage,
+            "theme": filters.theme,
+            "town_id": filters.town_id,
+            "pattern": "%" + _escape_like(filters.q.strip()) + "%" if filters.q else None,
+            "page": limit + 1,
+        }
         if cursor:
-            created_at, pilot_id = decode_cursor(cursor)
-            # The first bound alone lets the database walk the (created_at, id) index.
-            conditions += [
-                Pilot.created_at <= created_at,
-                or_(Pilot.created_at < created_at, Pilot.id < pilot_id),
-            ]
-        newest = (Pilot.created_at.desc(), Pilot.id.desc())
-        # Each visibility branch walks its own index in list order and stops at a page; the
-        # page is the newest of their pages. (An OR made the database read every visible
-        # row and sort them: 2,100 of them for a town officer with 10,000 pilots.)
-        branches = [
-            select(Pilot.id, Pilot.created_at)
-            .where(branch, *conditions)
-            .order_by(*newest)
-            .limit(limit + 1)
-            for branch in _visibility_branches(user)
-        ]
-        if len(branches) == 1:
-            picked = branches[0].subquery("picked")
-        else:
-            picked = union_all(*(select(b.subquery()) for b in branches)).subquery("picked")
-        query = (
-            select(Pilot.id, Pilot.created_at, cast(Pilot.state, Text))
-            .join(picked, Pilot.id == picked.c.id)
-            .order_by(*newest)
-            .limit(limit + 1)
+            params["after"], params["after_id"] = decode_cursor(cursor)
+        shape = _PageShape(
+            role=user.role,
+            townless=user.town_id is None,
+            stage=bool(filters.stage),
+            theme=bool(filters.theme),
+            town_id=bool(filters.town_id),
+            q=bool(filters.q),
+            cursor=bool(cursor),
+            dialect=self.session.get_bind().dialect.name,
         )
-        rows = (await self.session.execute(query)).all()
+        query = _page_query(shape)
+        rows = (await self.session.execute(query, params)).all()
         more = len(rows) > limit
         rows = rows[:limit]
         states = [_STATE.validate_json(document) for _, _, document in rows]
@@ -217,27 +214,77 @@ class PilotRepository:
         return select(Pilot).options(summary).where(Pilot.stage.not_in(open_stages))
 
 
-def _visibility_branches(user: User) -> list[ColumnElement[bool]]:
-    """visible_to(user) as disjoint conditions, each one an index can walk in list order."""
-    if user.role == Role.TOWN_OFFICER:
+@dataclass(frozen=True)
+class _PageShape:
+    """What a list's statement depends on; the values go in as parameters."""
+
+    role: str
+    townless: bool
+    stage: bool
+    theme: bool
+    town_id: bool
+    q: bool
+    cursor: bool
+    dialect: str
+
+
+@cache
+def _page_query(shape: _PageShape) -> Select[str, datetime, str]:
+    """A page's statement, built once per shape: building one cost more than running it.
+
+    The page's ids are picked first, from indexes only where they can be; then only those
+    rows' states are read, as their JSON text.
+    """
+    conditions = _filters(shape)
+    newest = (Pilot.created_at.desc(), Pilot.id.desc())
+    page = bindparam("page", type_=Integer)
+    # Each visibility branch walks its own index in list order and stops at a page; the
+    # page is the newest of their pages. (An OR made the database read every visible row
+    # and sort them: 2,100 of them for a town officer with 10,000 pilots.)
+    branches = [
+        select(Pilot.id, Pilot.created_at).where(branch, *conditions).order_by(*newest).limit(page)
+        for branch in _visibility_branches(shape)
+    ]
+    if len(branches) == 1:
+        picked = branches[0].subquery("picked")
+    else:
+        picked = union_all(*(select(b.subquery()) for b in branches)).subquery("picked")
+    return (
+        select(Pilot.id, Pilot.created_at, cast(Pilot.state, Text))
+        .join(picked, Pilot.id == picked.c.id)
+        .order_by(*newest)
+        .limit(page)
+    )
+
+
+def _visibility_branches(shape: _PageShape) -> list[ColumnElement[bool]]:
+    """visible_to() as disjoint conditions, each one an index can walk in list order."""
+    if shape.role == Role.TOWN_OFFICER:
+        # A townless officer's `town_id IS NULL` matches nothing, as visible_to's does.
+        town = None if shape.townless else bindparam("own_town", type_=String)
         offered = and_(Pilot.stage == Stage.CLOSED, Pilot.outcome == "generalize")
         # Disjoint, so a pilot of the town that was generalized is listed once.
-        return [Pilot.town_id == user.town_id, and_(offered, Pilot.town_id != user.town_id)]
-    return [visible_to(user)]
+        return [Pilot.town_id == town, and_(offered, Pilot.town_id != town)]
+    if shape.role == Role.ADMIN:
+        return [true()]
+    if shape.role == Role.COMPANY:
+        own = bindparam("own_company", type_=String)
+        return [exists().where(Candidate.pilot_id == Pilot.id, Candidate.company_id == own)]
+    return [false()]
 
 
-def _filtered(filters: PilotFilters, dialect: str) -> list[ColumnElement[bool]]:
-    """The list's filters, as conditions on pilots."""
+def _filters(shape: _PageShape) -> list[ColumnElement[bool]]:
+    """The list's filters and cursor, as conditions on pilots."""
     conditions: list[ColumnElement[bool]] = []
-    if filters.stage:
-        conditions.append(Pilot.stage == filters.stage)
-    if filters.theme:
-        conditions.append(Pilot.theme == filters.theme)
-    if filters.town_id:
-        conditions.append(Pilot.town_id == filters.town_id)
-    if filters.q:
-        pattern = "%" + _escape_like(filters.q.strip()) + "%"
-        if dialect == "sqlite":
+    if shape.stage:
+        conditions.append(Pilot.stage == bindparam("stage", type_=String))
+    if shape.theme:
+        conditions.append(Pilot.theme == bindparam("theme", type_=String))
+    if shape.town_id:
+        conditions.append(Pilot.town_id == bindparam("town_id", type_=String))
+    if shape.q:
+        pattern = bindparam("pattern", type_=String)
+        if shape.dialect == "sqlite":
             # SQLite's LIKE ignores ASCII case, and only it, as its lower() folds: the same
             # rows as ILIKE's lower(title) LIKE lower(pattern), for a quarter less of its time.
             found = or_(
@@ -248,6 +295,13 @@ def _filtered(filters: PilotFilters, dialect: str) -> list[ColumnElement[bool]]:
                 Pilot.title.ilike(pattern, escape="\\"), Pilot.summary.ilike(pattern, escape="\\")
             )
         conditions.append(found)
+    if shape.cursor:
+        after = bindparam("after", type_=Pilot.created_at.type)
+        # The first bound alone lets the database walk the (created_at, id) index.
+        conditions += [
+            Pilot.created_at <= after,
+            or_(Pilot.created_at < after, Pilot.id < bindparam("after_id", type_=String)),
+        ]
     return conditions
 
 
