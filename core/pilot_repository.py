@@ -100,9 +100,9 @@ class PilotRepository:
 
     async def visible_state(self, user: User, pilot_id: str) -> PilotState | None:
         """The state of a pilot this user may see, decoded straight from its JSON text."""
-        document = await self.session.scalar(
-            select(cast(Pilot.state, Text)).where(Pilot.id == pilot_id, visible_to(user))
-        )
+        query = _state_query(user.role, townless=user.town_id is None)
+        params = {"pilot_id": pilot_id, "own_town": user.town_id, "own_company": user.company_id}
+        document = await self.session.scalar(query, params)
         return None if document is None else _STATE.validate_json(document)
 
     async def by_idempotency_key(self, user: User, key: str) -> Pilot | None:
@@ -243,7 +243,7 @@ def _page_query(shape: _PageShape) -> Select[str, datetime, str]:
     # and sort them: 2,100 of them for a town officer with 10,000 pilots.)
     branches = [
         select(Pilot.id, Pilot.created_at).where(branch, *conditions).order_by(*newest).limit(page)
-        for branch in _visibility_branches(shape)
+        for branch in _visibility_branches(shape.role, townless=shape.townless)
     ]
     if len(branches) == 1:
         picked = branches[0].subquery("picked")
@@ -257,17 +257,29 @@ def _page_query(shape: _PageShape) -> Select[str, datetime, str]:
     )
 
 
-def _visibility_branches(shape: _PageShape) -> list[ColumnElement[bool]]:
-    """visible_to() as disjoint conditions, each one an index can walk in list order."""
-    if shape.role == Role.TOWN_OFFICER:
+@cache
+def _state_query(role: str, *, townless: bool) -> Select[str]:
+    """One pilot's state as JSON text, if the user may see it; built once per role."""
+    visible = or_(*_visibility_branches(role, townless=townless))
+    return select(cast(Pilot.state, Text)).where(
+        Pilot.id == bindparam("pilot_id", type_=String), visible
+    )
+
+
+def _visibility_branches(role: str, *, townless: bool) -> list[ColumnElement[bool]]:
+    """visible_to() as disjoint conditions, each one an index can walk in list order.
+
+    The user's town and company are the parameters `own_town` and `own_company`.
+    """
+    if role == Role.TOWN_OFFICER:
         # A townless officer's `town_id IS NULL` matches nothing, as visible_to's does.
-        town = None if shape.townless else bindparam("own_town", type_=String)
+        town = None if townless else bindparam("own_town", type_=String)
         offered = and_(Pilot.stage == Stage.CLOSED, Pilot.outcome == "generalize")
         # Disjoint, so a pilot of the town that was generalized is listed once.
         return [Pilot.town_id == town, and_(offered, Pilot.town_id != town)]
-    if shape.role == Role.ADMIN:
+    if role == Role.ADMIN:
         return [true()]
-    if shape.role == Role.COMPANY:
+    if role == Role.COMPANY:
         own = bindparam("own_company", type_=String)
         return [exists().where(Candidate.pilot_id == Pilot.id, Candidate.company_id == own)]
     return [false()]
