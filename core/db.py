@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import (
 
 def create_engine(url: str) -> AsyncEngine:
     # hide_parameters: errors (and so logs) never carry the values of a statement.
-    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # A server's connection can drop (a restart) and is pinged before use; a SQLite file's
+    # cannot, and through aiosqlite the ping is four thread hops on every checkout.
+    sqlite = url.startswith("sqlite")
+    engine = create_async_engine(url, pool_pre_ping=not sqlite, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         # Several processes (worker, API) share one SQLite file: wait for locks, use WAL.
         @event.listens_for(engine.sync_engine, "connect")

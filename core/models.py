@@ -133,6 +133,9 @@ class Pilot(Base):
     __tablename__ = "pilots"
     __table_args__ = (
         Index("ix_pilots_created_at_id", "created_at", "id"),
+        # A town officer's list, one branch per index, each walked newest first.
+        Index("ix_pilots_town_id_created_at_id", "town_id", "created_at", "id"),
+        Index("ix_pilots_stage_outcome_created_at_id", "stage", "outcome", "created_at", "id"),
         UniqueConstraint("created_by", "idempotency_key", name="uq_pilots_idempotency"),
         # `q=` is ILIKE '%words%': trigrams let PostgreSQL find rare words without a scan.
         *(

@@ -5,11 +5,18 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    String,
+    Text,
     and_,
+    bindparam,
+    cast,
     delete,
     exists,
     false,
@@ -17,12 +24,17 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, load_only
 
 from core.models import AuditEvent, Candidate, Notification, Pilot, User
+from workflows.contracts import PilotState
 from workflows.stages import END_STAGES, Role, Stage
+
+# Reads a state as core.pilot_state does, but from the JSON text itself.
+_STATE = TypeAdapter(PilotState)
 
 
 class BadCursor(ValueError):
@@ -86,6 +98,13 @@ class PilotRepository:
             select(Pilot).where(Pilot.id == pilot_id, visible_to(user))
         )
 
+    async def visible_state(self, user: User, pilot_id: str) -> PilotState | None:
+        """The state of a pilot this user may see, decoded straight from its JSON text."""
+        query = _state_query(user.role, townless=user.town_id is None)
+        params = {"pilot_id": pilot_id, "own_town": user.town_id, "own_company": user.company_id}
+        document = await self.session.scalar(query, params)
+        return None if document is None else _STATE.validate_json(document)
+
     async def by_idempotency_key(self, user: User, key: str) -> Pilot | None:
         return await self.session.scalar(
             select(Pilot).where(Pilot.created_by == user.id, Pilot.idempotency_key == key)
@@ -97,40 +116,40 @@ class PilotRepository:
 
     async def page(
         self, user: User, filters: PilotFilters, *, limit: int, cursor: str | None
-    ) -> tuple[list[Pilot], str | None]:
-        """Newest first; the cursor names the last row of the previous page.
+    ) -> tuple[list[PilotState], str | None]:
+        """The states of a page of pilots, newest first; the cursor names its last row.
 
-        The rows carry their id, creation time and state only: the answer is read from the
-        state, and decoding the other JSON columns of every row cost CPU for nothing.
+        The page's ids are picked first, from indexes only where they can be, and then only
+        those rows' states are read, as the stored JSON text, decoded in one pass into the
+        state (no ORM object, no intermediate dictionaries: most of a list's CPU).
         """
-        listed = load_only(Pilot.id, Pilot.created_at, Pilot.state)
-        query = select(Pilot).options(listed).where(visible_to(user))
-        if filters.stage:
-            query = query.where(Pilot.stage == filters.stage)
-        if filters.theme:
-            query = query.where(Pilot.theme == filters.theme)
-        if filters.town_id:
-            query = query.where(Pilot.town_id == filters.town_id)
-        if filters.q:
-            pattern = "%" + _escape_like(filters.q.strip()) + "%"
-            query = query.where(
-                or_(
-                    Pilot.title.ilike(pattern, escape="\\"),
-                    Pilot.summary.ilike(pattern, escape="\\"),
-                )
-            )
+        params: dict[str, object] = {
+            "own_town": user.town_id,
+            "own_company": user.company_id,
+            "stage": filters.stage,
+            "theme": filters.theme,
+            "town_id": filters.town_id,
+            "pattern": "%" + _escape_like(filters.q.strip()) + "%" if filters.q else None,
+            "page": limit + 1,
+        }
         if cursor:
-            created_at, pilot_id = decode_cursor(cursor)
-            # The first bound alone lets the database walk the (created_at, id) index.
-            query = query.where(
-                Pilot.created_at <= created_at,
-                or_(Pilot.created_at < created_at, Pilot.id < pilot_id),
-            )
-        query = query.order_by(Pilot.created_at.desc(), Pilot.id.desc()).limit(limit + 1)
-        rows = list(await self.session.scalars(query))
+            params["after"], params["after_id"] = decode_cursor(cursor)
+        shape = _PageShape(
+            role=user.role,
+            townless=user.town_id is None,
+            stage=bool(filters.stage),
+            theme=bool(filters.theme),
+            town_id=bool(filters.town_id),
+            q=bool(filters.q),
+            cursor=bool(cursor),
+            dialect=self.session.get_bind().dialect.name,
+        )
+        query = _page_query(shape)
+        rows = (await self.session.execute(query, params)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        return rows, (encode_cursor(rows[-1]) if more and rows else None)
+        states = [_STATE.validate_json(document) for _, _, document in rows]
+        return states, (cursor_at(rows[-1][1], rows[-1][0]) if more and rows else None)
 
     async def audit_trail(self, pilot_id: str) -> list[AuditEvent]:
         rows = await self.session.scalars(
@@ -193,6 +212,109 @@ class PilotRepository:
         )  # fmt: skip
         open_stages = [str(s) for s in END_STAGES]
         return select(Pilot).options(summary).where(Pilot.stage.not_in(open_stages))
+
+
+@dataclass(frozen=True)
+class _PageShape:
+    """What a list's statement depends on; the values go in as parameters."""
+
+    role: str
+    townless: bool
+    stage: bool
+    theme: bool
+    town_id: bool
+    q: bool
+    cursor: bool
+    dialect: str
+
+
+@cache
+def _page_query(shape: _PageShape) -> Select[str, datetime, str]:
+    """A page's statement, built once per shape: building one cost more than running it.
+
+    The page's ids are picked first, from indexes only where they can be; then only those
+    rows' states are read, as their JSON text.
+    """
+    conditions = _filters(shape)
+    newest = (Pilot.created_at.desc(), Pilot.id.desc())
+    page = bindparam("page", type_=Integer)
+    # Each visibility branch walks its own index in list order and stops at a page; the
+    # page is the newest of their pages. (An OR made the database read every visible row
+    # and sort them: 2,100 of them for a town officer with 10,000 pilots.)
+    branches = [
+        select(Pilot.id, Pilot.created_at).where(branch, *conditions).order_by(*newest).limit(page)
+        for branch in _visibility_branches(shape.role, townless=shape.townless)
+    ]
+    if len(branches) == 1:
+        picked = branches[0].subquery("picked")
+    else:
+        picked = union_all(*(select(b.subquery()) for b in branches)).subquery("picked")
+    return (
+        select(Pilot.id, Pilot.created_at, cast(Pilot.state, Text))
+        .join(picked, Pilot.id == picked.c.id)
+        .order_by(*newest)
+        .limit(page)
+    )
+
+
+@cache
+def _state_query(role: str, *, townless: bool) -> Select[str]:
+    """One pilot's state as JSON text, if the user may see it; built once per role."""
+    visible = or_(*_visibility_branches(role, townless=townless))
+    return select(cast(Pilot.state, Text)).where(
+        Pilot.id == bindparam("pilot_id", type_=String), visible
+    )
+
+
+def _visibility_branches(role: str, *, townless: bool) -> list[ColumnElement[bool]]:
+    """visible_to() as disjoint conditions, each one an index can walk in list order.
+
+    The user's town and company are the parameters `own_town` and `own_company`.
+    """
+    if role == Role.TOWN_OFFICER:
+        # A townless officer's `town_id IS NULL` matches nothing, as visible_to's does.
+        town = None if townless else bindparam("own_town", type_=String)
+        offered = and_(Pilot.stage == Stage.CLOSED, Pilot.outcome == "generalize")
+        # Disjoint, so a pilot of the town that was generalized is listed once.
+        return [Pilot.town_id == town, and_(offered, Pilot.town_id != town)]
+    if role == Role.ADMIN:
+        return [true()]
+    if role == Role.COMPANY:
+        own = bindparam("own_company", type_=String)
+        return [exists().where(Candidate.pilot_id == Pilot.id, Candidate.company_id == own)]
+    return [false()]
+
+
+def _filters(shape: _PageShape) -> list[ColumnElement[bool]]:
+    """The list's filters and cursor, as conditions on pilots."""
+    conditions: list[ColumnElement[bool]] = []
+    if shape.stage:
+        conditions.append(Pilot.stage == bindparam("stage", type_=String))
+    if shape.theme:
+        conditions.append(Pilot.theme == bindparam("theme", type_=String))
+    if shape.town_id:
+        conditions.append(Pilot.town_id == bindparam("town_id", type_=String))
+    if shape.q:
+        pattern = bindparam("pattern", type_=String)
+        if shape.dialect == "sqlite":
+            # SQLite's LIKE ignores ASCII case, and only it, as its lower() folds: the same
+            # rows as ILIKE's lower(title) LIKE lower(pattern), for a quarter less of its time.
+            found = or_(
+                Pilot.title.like(pattern, escape="\\"), Pilot.summary.like(pattern, escape="\\")
+            )
+        else:  # PostgreSQL's ILIKE is what its trigram indexes serve
+            found = or_(
+                Pilot.title.ilike(pattern, escape="\\"), Pilot.summary.ilike(pattern, escape="\\")
+            )
+        conditions.append(found)
+    if shape.cursor:
+        after = bindparam("after", type_=Pilot.created_at.type)
+        # The first bound alone lets the database walk the (created_at, id) index.
+        conditions += [
+            Pilot.created_at <= after,
+            or_(Pilot.created_at < after, Pilot.id < bindparam("after_id", type_=String)),
+        ]
+    return conditions
 
 
 def _escape_like(text: str) -> str:

@@ -330,6 +330,14 @@ async def run_update(
     return result
 
 
+async def visible_state(session: AsyncSession, user: User, pilot_id: str) -> PilotState:
+    """The state of the pilot if this user may see it, for a read; 404 as visible_pilot."""
+    state = await PilotRepository(session).visible_state(user, pilot_id)
+    if state is None:
+        raise NotFound(N_("no such pilot"))
+    return state
+
+
 async def visible_pilot(session: AsyncSession, user: User, pilot_id: str) -> Pilot:
     """The pilot if this user may see it; 404 whether it is missing or hidden."""
     pilot = await PilotRepository(session).get_visible(user, pilot_id)

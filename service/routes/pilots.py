@@ -8,6 +8,7 @@ from core.pilot_repository import PilotFilters
 from service.deps import (
     CurrentUser,
     IdempotencyKey,
+    Reader,
     SessionDep,
     SessionmakerDep,
     SettingsDep,
@@ -41,7 +42,7 @@ async def submit_pilot(
 async def list_pilots(
     *,
     session: SessionDep,
-    user: CurrentUser,
+    user: Reader,
     stage: Stage | None = None,
     theme: ThemeCode | None = None,
     town_id: Annotated[str | None, Query(max_length=32)] = None,
@@ -55,7 +56,7 @@ async def list_pilots(
 
 
 @router.get("/{pilot_id}", responses=error_responses(404))
-async def read_pilot(*, pilot_id: IdPath, session: SessionDep, user: CurrentUser) -> PilotPublic:
+async def read_pilot(*, pilot_id: IdPath, session: SessionDep, user: Reader) -> PilotPublic:
     """One pilot, with what the caller may do with it now."""
     return await pilots.read_pilot(session, user, pilot_id)
 

@@ -7,7 +7,7 @@ from core.models import User
 from core.pilot_repository import BadCursor, PilotFilters, PilotRepository
 from core.settings import Settings
 from service.errors import Invalid
-from service.pilots import create_pilot, pilot_state, proposal_from, to_public, visible_pilot
+from service.pilots import create_pilot, pilot_state, proposal_from, to_public, visible_state
 from service.schemas.pilots import PilotCreate, PilotPage, PilotPublic
 
 
@@ -38,14 +38,14 @@ async def list_pilots(
 ) -> PilotPage:
     """The pilots this user may see, newest first, a page at a time (422 for a bad cursor)."""
     try:
-        rows, next_cursor = await PilotRepository(session).page(
+        states, next_cursor = await PilotRepository(session).page(
             user, filters, limit=limit, cursor=cursor
         )
     except BadCursor as error:
         raise Invalid(str(error), loc=("query", "cursor")) from error
-    return PilotPage(items=[to_public(pilot_state(p), user) for p in rows], next_cursor=next_cursor)
+    return PilotPage(items=[to_public(state, user) for state in states], next_cursor=next_cursor)
 
 
 async def read_pilot(session: AsyncSession, user: User, pilot_id: str) -> PilotPublic:
     """One pilot as this user may read it, with what they may do now; 404 if hidden."""
-    return to_public(pilot_state(await visible_pilot(session, user, pilot_id)), user)
+    return to_public(await visible_state(session, user, pilot_id), user)

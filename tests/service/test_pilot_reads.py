@@ -198,3 +198,48 @@ async def test_overview_lists_come_a_page_at_a_time(
     bad = await client.get("/api/v1/admin/overview?waiting_cursor=nonsense", headers=admin)
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["query", "waiting_cursor"]
+
+
+async def test_an_officer_pages_through_its_town_and_the_offered_ones_in_order(
+    client: AsyncClient, make_town, make_user, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The town's pilots and the generalized ones of other towns, merged newest first, once."""
+    lille, roubaix = await make_town("Lille"), await make_town("Roubaix")
+    offered = {"stage": "closed", "outcome": "generalize"}
+    made = [
+        (lille, "Compost A", {}),
+        (roubaix, "Compost B", offered),
+        (roubaix, "Compost hidden", {"stage": "closed", "outcome": "stop"}),
+        (lille, "Compost C", offered),  # the town's own, generalized: listed once
+        (roubaix, "Navette D", offered),
+        (lille, "Navette E", {"stage": "matching"}),
+        (roubaix, "Navette hidden", {}),
+        (roubaix, "Compost F", offered),
+        (lille, "Compost G", {}),
+    ]
+    ids = [
+        await _pilot(sessions, town["id"], title, age_minutes=age, **extra)  # type: ignore[arg-type]
+        for age, (town, title, extra) in enumerate(made, start=1)
+    ]
+    visible = [i for i, (_, title, _) in zip(ids, made, strict=True) if "hidden" not in title]
+    officer = await make_user("o@lille.example", "town_officer", town_id=lille["id"])
+
+    for limit in (1, 2, 3, 100):
+        seen, cursor = [], ""
+        while True:
+            response = await client.get(f"/api/v1/pilots?limit={limit}{cursor}", headers=officer)
+            page = response.json()
+            assert len(page["items"]) <= limit
+            seen += [p["id"] for p in page["items"]]
+            if not page["next_cursor"]:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        assert seen == visible, limit
+
+    compost = [i for i, (_, title, _) in zip(ids, made, strict=True) if title.startswith("Compost")]
+    assert await _ids(client, officer, "q=compost") == [i for i in visible if i in compost]
+    assert await _ids(client, officer, "q=cOMPOST") == [i for i in visible if i in compost]
+    assert await _ids(client, officer, "q=compost&limit=2") == [ids[0], ids[1]]
+    assert await _ids(client, officer, "stage=closed") == [ids[1], ids[3], ids[4], ids[7]]
+    assert await _ids(client, officer, f"town_id={roubaix['id']}") == [ids[1], ids[4], ids[7]]
+    assert await _ids(client, officer, f"town_id={lille['id']}") == [ids[0], ids[3], ids[5], ids[8]]

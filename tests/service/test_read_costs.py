@@ -34,3 +34,21 @@ async def test_a_list_is_two_selects_and_no_write(
         assert response.status_code == 200, response.text
     # Per read: the session, its user and company in one query; then the page.
     assert sent == ["SELECT", "SELECT"] * 3
+
+
+async def test_a_read_signs_in_and_reads_on_one_connection(
+    app: FastAPI, client: AsyncClient, make_town: Maker, make_user: Any
+) -> None:
+    town = await make_town("Lille")
+    officer = await make_user("o@lille.example", "town_officer", town_id=town["id"])
+    engine: AsyncEngine = app.state.sessions.kw["bind"]
+    checkouts: list[object] = []
+    event.listen(engine.sync_engine.pool, "checkout", lambda *_: checkouts.append(_))
+    for path in ("/api/v1/pilots", "/api/v1/pilots?q=led", "/api/v1/pilots/nope"):
+        checkouts.clear()
+        response = await client.get(path, headers=officer)
+        assert response.status_code in (200, 404), response.text
+        # The token's query shares the read's transaction: one checkout, not one each.
+        assert len(checkouts) == 1, path
+    refused = await client.get("/api/v1/pilots", headers={"Authorization": "Bearer forged"})
+    assert refused.status_code == 401
