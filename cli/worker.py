@@ -89,6 +89,7 @@ def build_worker(
         client,
         task_queue=queue,
         graceful_shutdown_timeout=grace,
+        max_cached_workflows=settings.worker_max_cached_workflows,
         workflows=[PilotWorkflow, AccountEmailWorkflow],
         activities=[
             ReadModelActivities(sessions).record_transition,

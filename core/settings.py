@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     # a round of invitations waits its turn there instead of crowding out the activities a
     # person's Update waits on.
     email_concurrency: int = Field(default=4, ge=1)
+    # Pilots kept in one worker's memory between their activations (Temporal's sticky
+    # cache). A pilot waits weeks between them; one not cached replays its history when its
+    # timer fires, milliseconds. So this, not the count of open pilots, bounds the worker's
+    # memory (issue 10: docs/PERFORMANCE.md).
+    worker_max_cached_workflows: int = Field(default=500, ge=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
