@@ -240,5 +240,15 @@ def is_repeat_answer(state: PilotState, actor: Actor, interested: bool, message:
 
 
 def allowed_actions(state: PilotState, actor: Actor, now: datetime | None = None) -> list[str]:
-    """The actions this actor may take on this pilot now, for `allowed_actions`."""
-    return [str(a) for a in Action if refusal(state, a, actor, now=now) is None]
+    """The actions this actor may take on this pilot now, for `allowed_actions`.
+
+    The role and the stage rule most actions out; only the others are asked for a refusal,
+    which writes out its reason (a list of 20 pilots asks this 20 times per read).
+    """
+    return [
+        str(action)
+        for action in Action
+        if role_may(action, actor.role)
+        and (action == Action.REPLICATE or state.stage in RULES[action].stages)
+        and refusal(state, action, actor, now=now) is None
+    ]

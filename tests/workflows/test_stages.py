@@ -112,3 +112,16 @@ def test_a_progress_report_counts_against_the_town_or_the_partner() -> None:
     assert reporter(OFFICER) is ReportingParty.TOWN
     assert reporter(PARTNER) is ReportingParty.PARTNER
     assert [party.value for party in ReportingParty] == ["town", "partner"]
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_allowed_actions_are_exactly_those_no_refusal_stops(stage: Stage) -> None:
+    # allowed_actions skips the refusals its role and stage rule decide; it must not differ.
+    evaluated = Evaluation([], 4, "ok", "generalize")
+    for state in (
+        _state(stage),
+        _state(stage, partner_company_id="p1", evaluation=evaluated, outcome="generalize"),
+    ):
+        for actor in (ADMIN, OFFICER, FOREIGN_OFFICER, INVITED, PARTNER, STRANGER):
+            refused_by_none = [str(a) for a in Action if refusal(state, a, actor, now=NOW) is None]
+            assert allowed_actions(state, actor, NOW) == refused_by_none
