@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from workflows.contracts import Audience, EmailTemplate, EventKind, Outcome, PilotState
@@ -123,21 +124,26 @@ def view_pilot(state: PilotState, viewer: Viewer) -> PilotView:
 
 def disclose(state: PilotState, relation: Relation, *, company_id: str | None = None) -> PilotView:
     """A state holding only what `relation` may read; `company_id` is the reader's."""
-    answering = _answering(state, relation, company_id)
-    readable = {
-        part.name: getattr(state, part.name)
-        for part in _STATE_PARTS
-        if part.name in OPEN_STATE_FIELDS
-        or relation in TOWN_SIDE | STATE_FIELDS.get(part.name, TOWN_SIDE)
-        or (answering and part.name in ANSWER_DEADLINE)
-    }
-    shown = PilotState(**readable)
+    readable = _readable_parts(relation, _answering(state, relation, company_id))
+    shown = PilotState(**{name: getattr(state, name) for name in readable})
     if relation not in TOWN_SIDE:
         own = company_id if relation in COMPANIES else None
         shown.candidates = [c for c in shown.candidates if own and c.company_id == own]
     partner = state.candidate(state.partner_company_id)
     named = partner is not None and relation in TOWN_SIDE | STATE_FIELDS["partner_company_id"]
     return PilotView(relation, shown, partner.company_name if named and partner else None)
+
+
+@cache
+def _readable_parts(relation: Relation, answering: bool) -> tuple[str, ...]:
+    """The state's parts `relation` may read (the rules are fixed: worked out once each)."""
+    return tuple(
+        part.name
+        for part in _STATE_PARTS
+        if part.name in OPEN_STATE_FIELDS
+        or relation in TOWN_SIDE | STATE_FIELDS.get(part.name, TOWN_SIDE)
+        or (answering and part.name in ANSWER_DEADLINE)
+    )
 
 
 def _answering(state: PilotState, relation: Relation, company_id: str | None) -> bool:
