@@ -19,6 +19,7 @@ from service.pages import (
     officer,
     password,
     pilot,
+    profile,
     signin,
     unsubscribe,
 )
@@ -39,6 +40,7 @@ PAGE_ROUTERS = (
     monitoring.router,
     unsubscribe.router,
     password.router,
+    profile.router,
 )
 
 
