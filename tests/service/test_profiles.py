@@ -322,5 +322,10 @@ async def test_a_company_user_has_a_profile_without_offers(
     company = await make_company("Acme")
     await make_user("staff@acme.example", "company", company_id=company["id"])
     await page_sign_in(client, "staff@acme.example")
+    # Every signed-in user reaches it from the name in the page's header.
+    assert 'href="/profile"' in (await client.get("/company")).text
     page = await client.get("/profile")
     assert page.status_code == 200 and "receives_offers" not in page.text
+    form = {"csrf_token": await _csrf(client, "/profile"), "name": "Léa", "locale": "en"}
+    assert (await client.post("/profile", data=form)).status_code == 303
+    assert 'value="Léa"' in (await client.get("/profile")).text
