@@ -314,3 +314,61 @@ def recipient_relation(
     if audience is None:
         return Relation.NONE
     return AUDIENCE_RELATIONS.get(audience, Relation.NONE)
+
+
+# ---- a company's profile ---------------------------------------------------------------
+
+
+class ProfileReader(StrEnum):
+    """How a reader stands to a company, for its profile."""
+
+    ADMIN = "admin"
+    ITSELF = "itself"  # a user of the company
+    # An officer of a town where the company is a candidate (invited or answered), or who
+    # may see a pilot it is the partner of (its own town's, or a generalized one).
+    OFFICER = "officer"
+    NONE = "none"  # reads nothing (404): another company, another town's officer
+
+
+ProfileReaders = frozenset[ProfileReader]
+_OWNERS: ProfileReaders = frozenset({ProfileReader.ADMIN, ProfileReader.ITSELF})
+_PROFILE_READERS: ProfileReaders = _OWNERS | {ProfileReader.OFFICER}
+
+# Who reads each part of a company's profile. The public part is what a town needs to
+# choose a partner; the contact address and the company's email settings stay its own and
+# the admins'. Answers, offers and scores are not the profile's: they stay on each pilot,
+# under the pilot's rules above.
+COMPANY_FIELDS: dict[str, ProfileReaders] = {
+    "id": _PROFILE_READERS,
+    "name": _PROFILE_READERS,
+    "description": _PROFILE_READERS,
+    "themes": _PROFILE_READERS,
+    "tags": _PROFILE_READERS,
+    "areas": _PROFILE_READERS,
+    # The company's pilots as partner that ended closed, each only if the reader may see
+    # that pilot (`relation_of` is not NONE): for an officer, its own town's and the
+    # generalized ones. Of each, only parts every such reader reads (`PAST_PILOT_FIELDS`).
+    "past_pilots": _PROFILE_READERS,
+    "contact_email": _OWNERS,
+    "locale": _OWNERS,
+    "unsubscribed": _OWNERS,
+    "active": _OWNERS,
+}
+# Of a past pilot: open parts of the proposal, and the published outcome and trial end.
+PAST_PILOT_FIELDS = ("id", "title", "town_id", "theme", "outcome", "trial_end")
+
+
+def profile_reader(viewer: Viewer, company_id: str, *, knows_company: bool) -> ProfileReader:
+    """How `viewer` stands to the company; `knows_company`: an officer met it on a pilot."""
+    if viewer.role == Role.ADMIN:
+        return ProfileReader.ADMIN
+    if viewer.role == Role.COMPANY and viewer.company_id == company_id:
+        return ProfileReader.ITSELF
+    if viewer.role == Role.TOWN_OFFICER and knows_company:
+        return ProfileReader.OFFICER
+    return ProfileReader.NONE
+
+
+def company_fields(reader: ProfileReader) -> frozenset[str]:
+    """The parts of a company's profile this reader reads."""
+    return frozenset(name for name, readers in COMPANY_FIELDS.items() if reader in readers)

@@ -20,6 +20,7 @@ from service.pages import (
     officer,
     password,
     pilot,
+    profile,
     signin,
     unsubscribe,
 )
@@ -41,6 +42,7 @@ PAGE_ROUTERS = (
     monitoring.router,
     unsubscribe.router,
     password.router,
+    profile.router,
 )
 
 

@@ -22,7 +22,11 @@ from workflows.messages import N_
 from workflows.stages import Role
 
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
-    Role.TOWN_OFFICER: [("/officer", N_("Pilots")), ("/officer/pilots/new", N_("Submit a pilot"))],
+    Role.TOWN_OFFICER: [
+        ("/officer", N_("Pilots")),
+        ("/officer/pilots/new", N_("Submit a pilot")),
+        ("/profile", N_("My profile")),
+    ],
     Role.COMPANY: [("/company", N_("Invitations and trials")), ("/company/profile", N_("Profile"))],
     Role.ADMIN: [
         ("/admin", N_("Overview")),

@@ -2,10 +2,15 @@
 
 from fastapi import APIRouter, status
 
-from service.deps import AdminOrCompany, AdminUser, SessionDep
+from service.deps import AdminOrCompany, AdminUser, CurrentUser, SessionDep
 from service.errors import error_responses
 from service.schemas.common import IdPath
-from service.schemas.reference import CompanyCreate, CompanyPublic, CompanyUpdate
+from service.schemas.reference import (
+    CompanyCreate,
+    CompanyProfile,
+    CompanyPublic,
+    CompanyUpdate,
+)
 from service.use_cases import companies
 
 router = APIRouter(
@@ -29,10 +34,15 @@ async def create_company(
 
 @router.get("/{company_id}", responses=error_responses(404))
 async def read_company(
-    *, company_id: IdPath, session: SessionDep, user: AdminOrCompany
-) -> CompanyPublic:
-    """One company: any for an admin, its own for a company user."""
-    return await companies.read_company(session, user, company_id)
+    *, company_id: IdPath, session: SessionDep, user: CurrentUser
+) -> CompanyPublic | CompanyProfile:
+    """One company: any for an admin, its own for a company user.
+
+    A town officer reads the public profile (CompanyProfile) of a company that is a
+    candidate on one of its town's pilots or the partner of a pilot it may see; 404 for
+    any other company.
+    """
+    return await companies.read_company_or_profile(session, user, company_id)
 
 
 @router.patch("/{company_id}", responses=error_responses(404))

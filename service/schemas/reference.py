@@ -1,5 +1,6 @@
 """Themes, towns and companies: the reference data admins manage."""
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
@@ -90,3 +91,31 @@ class CompanyPublic(BaseModel):
     description: str
     locale: str
     unsubscribed: bool
+
+
+class PastPilot(BaseModel):
+    """One of a company's pilots as partner that has ended (core.disclosure.PAST_PILOT_FIELDS)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    town_id: str
+    theme: str
+    outcome: str
+    trial_end: datetime | None
+
+
+class CompanyProfile(BaseModel):
+    """A company's public profile, as an officer who met it on a pilot reads it.
+
+    No contact address, no email settings, and nothing of its answers, offers or scores.
+    """
+
+    id: str
+    name: str
+    description: str
+    themes: list[str]
+    tags: list[str]
+    areas: list[str]
+    past_pilots: list[PastPilot]

@@ -54,6 +54,14 @@ class UserUpdate(Patch):
     receives_offers: StrictBool | SkipJsonSchema[None] = None
 
 
+class ProfileUpdate(Patch):
+    """What the profile page changes: the fields of MeUpdate other than the password."""
+
+    name: OptionalName | SkipJsonSchema[None] = None
+    locale: Locale | SkipJsonSchema[None] = None
+    receives_offers: StrictBool | SkipJsonSchema[None] = None
+
+
 class MeUpdate(Patch):
     """What users may change of themselves; a new password needs the current one."""
 

@@ -1,16 +1,25 @@
-"""Partner companies: admins manage them, each company edits its own profile."""
+"""Partner companies: admins manage them, each company edits its own profile, officers read
+the public profile of the companies they met on a pilot."""
 
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.company_profiles import CompanyProfileQueries
+from core.disclosure import PAST_PILOT_FIELDS, ProfileReader, Viewer, company_fields, profile_reader
 from core.models import Company, User
 from core.repositories import CompanyRepository, ThemeRepository, TownRepository
 from core.settings import Settings
 from core.signing import verify
 from service.auth import end_company_sessions
 from service.errors import Forbidden, Invalid, NotFound
-from service.schemas.reference import CompanyCreate, CompanyPublic, CompanyUpdate
+from service.schemas.reference import (
+    CompanyCreate,
+    CompanyProfile,
+    CompanyPublic,
+    CompanyUpdate,
+    PastPilot,
+)
 from workflows.messages import N_
 from workflows.stages import Role
 
@@ -32,6 +41,41 @@ async def create_company(session: AsyncSession, body: CompanyCreate) -> CompanyP
 async def read_company(session: AsyncSession, user: User, company_id: str) -> CompanyPublic:
     """One company: any for an admin, its own for a company user."""
     return CompanyPublic.model_validate(await _visible(session, user, company_id))
+
+
+async def read_company_or_profile(
+    session: AsyncSession, user: User, company_id: str
+) -> CompanyPublic | CompanyProfile:
+    """GET /companies/{id}: the company for an admin or itself; for an officer, the public
+    profile of a company it met on a pilot (404 for any other)."""
+    if user.role == Role.TOWN_OFFICER:
+        return await company_profile(session, user, company_id)
+    return await read_company(session, user, company_id)
+
+
+async def company_profile(session: AsyncSession, user: User, company_id: str) -> CompanyProfile:
+    """A company's public profile with its past pilots, as core/disclosure.py lets `user`
+    read it: an admin, the company itself, or an officer of a town where it is a candidate
+    or who sees a pilot it partnered. 404 for anyone else, as for an unknown company."""
+    queries = CompanyProfileQueries(session)
+    knows = user.role == Role.TOWN_OFFICER and await queries.officer_knows(user, company_id)
+    viewer = Viewer(user.role, town_id=user.town_id, company_id=user.company_id)
+    reader = profile_reader(viewer, company_id, knows_company=knows)
+    company = await CompanyRepository(session).get(company_id)
+    if reader == ProfileReader.NONE or company is None:
+        raise NotFound(N_("no such company"))
+    readable = company_fields(reader)
+    # Only what the policy names for this reader: a field it does not name fails here.
+    shown = {
+        name: getattr(company, name)
+        for name in CompanyProfile.model_fields
+        if name in readable and name != "past_pilots"
+    }
+    past = [
+        PastPilot.model_validate({part: getattr(row, part) for part in PAST_PILOT_FIELDS})
+        for row in await queries.past_pilots(user, company_id)
+    ]
+    return CompanyProfile.model_validate(shown | {"past_pilots": past})
 
 
 async def update_company(

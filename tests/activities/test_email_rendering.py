@@ -198,3 +198,15 @@ def test_a_template_using_an_unknown_name_fails_loudly(tmp_path: Path) -> None:
     (folder / "broken.html").write_text("<p></p>")
     with pytest.raises(UndefinedError):
         EmailRenderer(tmp_path).render("broken", "fr", {"pilot": sample_pilot_state()})
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_the_generalization_offer_links_to_the_profile(
+    renderer: EmailRenderer, locale: str
+) -> None:
+    _, text, html = render(renderer, "generalization_offer", locale)
+    # The profile page sits beside the pilot's page, on the same public address.
+    assert "https://pilotflow.example/profile" in text
+    assert 'href="https://pilotflow.example/profile"' in html
+    promise = {"fr": "désactiver ces propositions", "en": "turn these offers off"}[locale]
+    assert promise in text and promise in html

@@ -70,7 +70,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, object]]] = [
         "GET",
         f"/api/v1/companies/{COMPANY}",
         None,
-        expect(officer_a=403, officer_b=403, company_y=404),
+        # officer_a's pilot invited X: its public profile; officer_b met X on no pilot.
+        expect(officer_b=404, company_y=404),
     ),
     (
         "PATCH",

@@ -103,8 +103,9 @@ async def test_who_sees_which_company(
     assert (await client.get("/api/v1/companies/nosuch", headers=admin)).status_code == 404
 
     assert (await client.get("/api/v1/companies", headers=officer)).status_code == 403
+    # An officer reads only the companies met on its pilots (tests/service/test_profiles.py).
     for_officer = await client.get(f"/api/v1/companies/{acme['id']}", headers=officer)
-    assert for_officer.status_code == 403
+    assert for_officer.status_code == 404
     body = {"name": "X", "contact_email": "x@x.example", "themes": [], "tags": []}
     assert (await client.post("/api/v1/companies", json=body, headers=staff)).status_code == 403
 
