@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
-from benchmarks.common import p95, tree_cpu_seconds, tree_rss_kib
+from benchmarks.common import p95, tree_cpu_seconds
 from benchmarks.engine_throughput import (
     ADMIN,
     invited_pilots,
@@ -91,7 +91,7 @@ async def real_burst(
     rng: random.Random,
 ) -> Burst:
     """Start K pilots, approve each once its submission is recorded, until all invited."""
-    cpu_before = tree_cpu_seconds(stack.worker_pid)
+    cpu_before = stack.worker_cpu_seconds()
     started = time.perf_counter()
     proposals = [proposal(rng) for _ in range(count)]
     pilot_ids = list(
@@ -119,7 +119,7 @@ async def real_burst(
 
     latencies = await asyncio.gather(*(approve(i) for i in pilot_ids))
     await wait_until(all_sent, "invitations sent")
-    seconds, cpu = time.perf_counter() - started, tree_cpu_seconds(stack.worker_pid) - cpu_before
+    seconds, cpu = time.perf_counter() - started, stack.worker_cpu_seconds() - cpu_before
     handles = [client.get_workflow_handle(workflow_id(i)) for i in pilot_ids]
     retried, _ = await retries(handles)
     return Burst(count, seconds, list(latencies), cpu, pilot_ids, retried)
@@ -285,6 +285,6 @@ async def worker_rss_with_open_pilots(
     return {
         "open_pilots": count,
         "open_pilots_started_per_s": round(count / seconds, 1),
-        "worker_rss_mb": round(tree_rss_kib(stack.worker_pid, "VmRSS") / 1024, 1),
-        "worker_peak_rss_mb": round(tree_rss_kib(stack.worker_pid, "VmHWM") / 1024, 1),
+        "worker_rss_mb": stack.worker_memory_mb("VmRSS"),
+        "worker_peak_rss_mb": stack.worker_memory_mb("VmHWM"),
     }

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks.common import tree_cpu_seconds, tree_rss_kib
 from cli.dev import pilotflow, wait_for_port
 from cli.temporal_server import server_command, wait_until_ready
 from core.settings import Settings
@@ -27,6 +28,8 @@ STOP_SECONDS = 20
 # The sign-in counters' Redis: with it the API runs a process per core, as in production
 # (Settings.effective_api_workers). The benchmark signs nobody in, so it writes nothing there.
 REDIS_URL = os.environ.get("PILOTFLOW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The pilots' email in a worker process of its own (`pilotflow worker --queues email`).
+EMAIL_WORKER_APART = os.environ.get("PILOTFLOW_BENCH_EMAIL_WORKER_APART", "1") == "1"
 
 
 def free_port() -> int:
@@ -40,8 +43,16 @@ class Stack:
     settings: Settings
     fields: dict[str, Any]  # the settings as Settings(**fields) takes them
     api_url: str
-    worker_pid: int
+    worker_pids: tuple[int, ...]  # the pilots' worker, and the email worker if apart
     api_pid: int  # uvicorn's supervisor when it runs several processes: see process_tree
+
+    def worker_cpu_seconds(self) -> float:
+        """CPU the worker processes have used so far, all of them."""
+        return sum(tree_cpu_seconds(pid) for pid in self.worker_pids)
+
+    def worker_memory_mb(self, field: str = "VmRSS") -> float:
+        """Their resident memory now (VmRSS) or at its peak (VmHWM), summed, in MiB."""
+        return round(sum(tree_rss_kib(pid, field) for pid in self.worker_pids) / 1024, 1)
 
 
 def stack_fields(database_url: str, data_dir: Path) -> dict[str, Any]:
@@ -105,12 +116,18 @@ async def running_stack(database_url: str, directory: Path) -> AsyncIterator[Sta
         await wait_until_ready(settings)
         children.start("smtp-sink", pilotflow("smtp-sink"))
         await wait_for_port("127.0.0.1", settings.smtp_port)
-        worker = children.start("worker", pilotflow("worker"))
+        if EMAIL_WORKER_APART:
+            workers = [
+                children.start("worker", pilotflow("worker", "--queues", "pilots")),
+                children.start("email-worker", pilotflow("worker", "--queues", "email")),
+            ]
+        else:
+            workers = [children.start("worker", pilotflow("worker"))]
         api = children.start("api", pilotflow("api", "--log-level", "warning"))
         api_url = f"http://127.0.0.1:{settings.api_port}"
         await _wait_ready(api_url, children)
         children.check()
-        yield Stack(settings, fields, api_url, worker.pid, api.pid)
+        yield Stack(settings, fields, api_url, tuple(w.pid for w in workers), api.pid)
         children.check()
     finally:
         children.stop()

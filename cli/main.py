@@ -42,11 +42,11 @@ def refuse_unsafe_secrets(settings: Settings, command: str) -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    from cli.worker import run_worker
+    from cli.worker import PolledQueues, run_worker
 
     refuse_unsafe_secrets(settings, "worker")
     check_temporal_settings(settings, "worker")
-    run_until_signalled(lambda stop: run_worker(settings, stop))
+    run_until_signalled(lambda stop: run_worker(settings, stop, PolledQueues(args.queues)))
 
 
 def cmd_api(settings: Settings, args: argparse.Namespace) -> None:
@@ -236,7 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     server = add("server", cmd_server, "the Temporal dev server, persisted in the data directory")
     server.add_argument("--log-level", default="error", choices=["debug", "info", "warn", "error"])
-    add("worker", cmd_worker, "the Temporal worker that runs the pilot workflows and activities")
+    worker = add("worker", cmd_worker, "the Temporal worker: pilot workflows and activities")
+    worker.add_argument(
+        "--queues",
+        default="all",
+        choices=["all", "pilots", "email"],
+        help="poll both task queues (default), or one: a process for the pilots' email alone",
+    )
     api = add("api", cmd_api, "the HTTP service (FastAPI under uvicorn)")
     api.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     api.add_argument(

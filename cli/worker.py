@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from enum import StrEnum
 from types import TracebackType
 from typing import Self
 
@@ -63,15 +64,25 @@ class Workers:
         await self._running.__aexit__(exc_type, exc, traceback)
 
 
+class PolledQueues(StrEnum):
+    """Which task queues a worker process polls: both, or one (`pilotflow worker --queues`)."""
+
+    ALL = "all"
+    PILOTS = "pilots"  # the workflows and every activity but the pilots' email
+    EMAIL = "email"  # the pilots' email only
+
+
 def build_worker(
     client: Client,
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     *,
     task_queue: str | None = None,
+    polls: PolledQueues = PolledQueues.ALL,
 ) -> Workers:
     """The pilots' worker and the email worker, every activity built once around its
-    injected dependencies.
+    injected dependencies; `polls` keeps one of them only, for a process of its own (email
+    renders and sends in its own process then, on its own core, beside the workflows).
 
     Email has a task queue of its own (workflows/task_queues.py) with at most
     `email_concurrency` activities at once, so a round of invitations never takes the
@@ -105,19 +116,24 @@ def build_worker(
         activities=[notifications.send_notification],
         max_concurrent_activities=settings.email_concurrency,
     )
+    if polls == PolledQueues.PILOTS:
+        return Workers(pilots)
+    if polls == PolledQueues.EMAIL:
+        return Workers(email)
     return Workers(pilots, email)
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+async def run_worker(
+    settings: Settings, stop: asyncio.Event, polls: PolledQueues = PolledQueues.ALL
+) -> None:
     """Connect and poll until `stop` is set, then shut down gracefully (see build_worker)."""
     client = await temporal_client.connect(settings)
     engine = create_engine(settings.effective_database_url)
     try:
-        worker = build_worker(client, settings, create_sessionmaker(engine))
+        worker = build_worker(client, settings, create_sessionmaker(engine), polls=polls)
         log.info(
-            "worker polling %s and %s on %s",
-            settings.temporal_task_queue,
-            settings.email_task_queue,
+            "worker polling %s on %s",
+            " and ".join(w.task_queue for w in worker.workers),
             settings.temporal_address,
         )
         running = asyncio.create_task(worker.run())
