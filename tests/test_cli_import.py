@@ -1,73 +1,95 @@
-"""`pilotflow import FILE [--apply]` on a migrated SQLite region, Temporal unreachable."""
+"""`pilotflow import FILE [--apply]` on a migrated SQLite region, Temporal unreachable.
 
+Each command runs in a process of its own, as in a shell: run in pytest's process, the CLI's
+`asyncio.run` would leave the session's event loop closed for every test after it.
+"""
+
+import os
 import sqlite3
-from collections.abc import Iterator
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cli.main import run
-from core.migrate import upgrade
 from core.onboarding_sample import SAMPLE_CSV
-from core.settings import get_settings
 from tests.support.smtp import free_port
 
 
+@dataclass(frozen=True)
+class Region:
+    database: Path
+    env: dict[str, str]
+
+    def pilotflow(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cli.main", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def count(self, table: str) -> int:
+        with sqlite3.connect(self.database) as connection:
+            return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
 @pytest.fixture
-def region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def region(tmp_path: Path) -> Region:
     """A migrated region in `tmp_path`; the settings come from the environment, as in a shell."""
     database = tmp_path / "pilotflow.db"
-    for name, value in {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTFLOW_")}
+    env |= {
         "PILOTFLOW_DATA_DIR": str(tmp_path),
         "PILOTFLOW_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "PILOTFLOW_ENVIRONMENT": "development",
         "PILOTFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    upgrade(f"sqlite+aiosqlite:///{database}")
-    yield database
-    get_settings.cache_clear()
+    }
+    made = Region(database, env)
+    migrated = made.pilotflow("migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    return made
 
 
-def _count(database: Path, table: str) -> int:
-    with sqlite3.connect(database) as connection:
-        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+def test_a_dry_run_of_the_sample_changes_nothing(region: Region) -> None:
+    result = region.pilotflow("import", str(SAMPLE_CSV))
+
+    assert result.returncode == 0, result.stderr
+    assert "town: would create 95, unchanged 0" in result.stdout
+    assert "company_user: would create 100, unchanged 0" in result.stdout
+    assert "problems: 0, invitations: 195" in result.stdout
+    assert region.count("towns") == 0
 
 
-def test_a_dry_run_of_the_sample_changes_nothing(
-    region: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run(["import", str(SAMPLE_CSV)]) == 0
-    out = capsys.readouterr().out
-    assert "town: would create 95, unchanged 0" in out
-    assert "company_user: would create 100, unchanged 0" in out
-    assert "problems: 0, invitations: 195" in out
-    assert _count(region, "towns") == 0
-
-
-def test_apply_imports_once_then_finds_everything_unchanged(
-    region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_apply_imports_once_then_finds_everything_unchanged(region: Region, tmp_path: Path) -> None:
     towns = tmp_path / "towns.csv"
     towns.write_text("kind;name;code\ntown;Lille;59350\ntown;Roubaix;59512\n", encoding="utf-8")
-    assert run(["import", str(towns), "--apply"]) == 0
-    assert "town: created 2, unchanged 0" in capsys.readouterr().out
-    assert run(["import", str(towns), "--apply"]) == 0
-    assert "town: created 0, unchanged 2" in capsys.readouterr().out
-    assert _count(region, "towns") == 2
+
+    first = region.pilotflow("import", str(towns), "--apply")
+    assert first.returncode == 0, first.stderr
+    assert "town: created 2, unchanged 0" in first.stdout
+    again = region.pilotflow("import", str(towns), "--apply")
+    assert again.returncode == 0, again.stderr
+    assert "town: created 0, unchanged 2" in again.stdout
+    assert region.count("towns") == 2
 
 
 def test_problems_and_an_unreachable_temporal_change_nothing(
-    region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    region: Region, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("kind,email,town\nofficer,ana@x.example,Atlantis\n", encoding="utf-8")
-    assert run(["import", str(bad), "--apply"]) == 1
-    captured = capsys.readouterr()
-    assert "town: unknown town Atlantis" in captured.out
-    assert "nothing imported: 1 problem(s)" in captured.err
-    assert run(["import", str(SAMPLE_CSV), "--apply"]) == 1
-    assert "Temporal server cannot be reached" in capsys.readouterr().err
-    assert _count(region, "towns") == _count(region, "users") == 0
-    assert run(["import", str(tmp_path / "absent.csv")]) == 1
+    users = region.count("users")  # the first admin, made by `migrate`
+
+    refused = region.pilotflow("import", str(bad), "--apply")
+    assert refused.returncode == 1
+    assert "town: unknown town Atlantis" in refused.stdout
+    assert "nothing imported: 1 problem(s)" in refused.stderr
+    unreachable = region.pilotflow("import", str(SAMPLE_CSV), "--apply")
+    assert unreachable.returncode == 1
+    assert "Temporal server cannot be reached" in unreachable.stderr
+    assert region.count("towns") == 0 and region.count("users") == users
+    assert region.pilotflow("import", str(tmp_path / "absent.csv")).returncode == 1
