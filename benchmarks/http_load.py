@@ -14,7 +14,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from benchmarks.open_loop import Outcome, open_loop, summarise
+from benchmarks.open_loop import Outcome, Shed, open_loop, summarise
 from benchmarks.region import THEMES, WORDS, town_id
 from core.db import transaction
 from core.models import Pilot, User
@@ -54,6 +54,8 @@ async def _expect(response: aiohttp.ClientResponse, status: int) -> None:
     """The whole body read (as a client would), and the status the request should get."""
     async with response:
         await response.read()
+    if response.status == 503 and "Retry-After" in response.headers:
+        raise Shed(response.headers["Retry-After"])
     if response.status != status:
         raise UnexpectedStatus(f"HTTP {response.status}")
 

@@ -19,13 +19,20 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+SHED = "shed"
+
+
+class Shed(Exception):
+    """The server refused the request at once for want of capacity (503 with Retry-After)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One request: when it was due, when it ended (clock seconds), and how."""
 
     due: float
     ended: float
-    error: str | None = None  # "timeout", or the exception's class name
+    error: str | None = None  # "timeout", SHED, or the exception's class name
 
     @property
     def latency(self) -> float:
@@ -39,6 +46,7 @@ class Summary:
     requests: int
     errors: int
     timeouts: int
+    shed: int  # refused at once for load (errors too): the server said so, in time
     answered_per_s: float  # successful answers over the whole span, first due to last end
     p50_ms: float
     p99_ms: float
@@ -91,6 +99,8 @@ async def _one(
             await send(index)
     except TimeoutError:
         return Outcome(due, clock(), "timeout")
+    except Shed:
+        return Outcome(due, clock(), SHED)
     except Exception as error:  # the request failed: counted, with what failed it
         return Outcome(due, clock(), type(error).__name__)
     return Outcome(due, clock())
@@ -105,6 +115,7 @@ def summarise(outcomes: list[Outcome]) -> Summary:
         requests=len(outcomes),
         errors=errors,
         timeouts=sum(o.error == "timeout" for o in outcomes),
+        shed=sum(o.error == SHED for o in outcomes),
         answered_per_s=round((len(outcomes) - errors) / span, 1) if span > 0 else 0.0,
         p50_ms=round(p50(latencies), 1),
         p99_ms=round(percentile(latencies, 0.99), 1),

@@ -62,6 +62,7 @@ class Sizes:
     list_seconds: float  # at each read-model size, at 20/s
     read_seconds: float  # at 200/s
     open_pilots: int  # waiting on their timers when the worker's memory is read
+    api_only: bool = False  # the API's phases alone (creation, reads), without the engine's
 
 
 FULL = Sizes(
@@ -100,6 +101,8 @@ async def bench_database(dialect: str, sizes: Sizes) -> dict[str, Any]:
 
 
 async def _bench_stack(stack: Stack, sessions: Any, sizes: Sizes) -> dict[str, Any]:
+    if sizes.api_only:
+        return await _bench_api(stack, sessions, sizes)
     figures: dict[str, Any] = {}
     client = await temporal_client.connect(stack.settings)
     twin_queue = f"twin-{uuid.uuid4().hex[:8]}"
@@ -194,7 +197,7 @@ async def main(args: argparse.Namespace) -> Path:
     assert task is not None
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
-    sizes = QUICK if args.quick else FULL
+    sizes = replace(QUICK if args.quick else FULL, api_only=args.api_only)
     open_pilots = {d: args.open_pilots.get(d, sizes.open_pilots) for d in args.databases}
     run: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
@@ -222,7 +225,8 @@ async def main(args: argparse.Namespace) -> Path:
             dialect, replace(sizes, open_pilots=open_pilots[dialect])
         )
     run |= {"load_average_after": load_average(), "seconds": round(time.perf_counter() - began)}
-    path = args.output or RESULTS_DIR / ("quick.json" if args.quick else "latest.json")
+    name = ("quick" if args.quick else "latest") + ("-api" if args.api_only else "")
+    path = args.output or RESULTS_DIR / f"{name}.json"
     write(assemble(run, databases), path)
     return path
 
@@ -252,6 +256,9 @@ def parse_args() -> argparse.Namespace:
         default={},
         help="open pilots for the worker's memory (default: by mode): N for every database, "
         "or per database, e.g. sqlite=2000,postgresql=10000",
+    )
+    parser.add_argument(
+        "--api-only", action="store_true", help="the API's phases alone (creation and reads)"
     )
     parser.add_argument("--output", type=Path, help="default: benchmarks/results/<mode>.json")
     return parser.parse_args()

@@ -30,6 +30,9 @@ STOP_SECONDS = 20
 REDIS_URL = os.environ.get("PILOTFLOW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 # The pilots' email in a worker process of its own (`pilotflow worker --queues email`).
 EMAIL_WORKER_APART = os.environ.get("PILOTFLOW_BENCH_EMAIL_WORKER_APART", "1") == "1"
+# Requests an API process holds before it sheds the next (Settings.api_max_in_flight);
+# unset, the settings' default. A large value measures the API without shedding.
+API_MAX_IN_FLIGHT = os.environ.get("PILOTFLOW_BENCH_API_MAX_IN_FLIGHT")
 
 
 def free_port() -> int:
@@ -70,7 +73,7 @@ def stack_fields(database_url: str, data_dir: Path) -> dict[str, Any]:
         "redis_url": REDIS_URL,
         "seed_demo": "false",
         "log_level": "warning",
-    }
+    } | ({"api_max_in_flight": API_MAX_IN_FLIGHT} if API_MAX_IN_FLIGHT else {})
 
 
 class _Children:

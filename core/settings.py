@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
     # API processes (uvicorn workers) behind the one port; unset: see `effective_api_workers`.
     api_workers: int | None = Field(default=None, ge=1, le=64)
+    # Requests one API process holds at once; the next is answered 503 with Retry-After at
+    # once rather than queued behind them (service/load_shedding.py, docs/PERFORMANCE.md).
+    api_max_in_flight: int = Field(default=64, ge=1, le=10_000)
     public_url: str | None = None
     # Graceful stop (issue 8): on SIGTERM the API finishes its requests in flight and the worker
     # its activities in flight for at most this long, then cancels what is left.

@@ -14,6 +14,7 @@ from core.db import create_engine, create_sessionmaker
 from core.settings import Settings, get_settings
 from service.errors import register_error_handlers
 from service.input_guard import InputGuardMiddleware
+from service.load_shedding import LoadSheddingMiddleware
 from service.pages.app import mount_pages
 from service.request_context import RequestContextMiddleware, bind_pilot_id
 from service.routes import (
@@ -115,5 +116,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     mount_pages(app)  # last: the API's routes answer first
     app.add_middleware(InputGuardMiddleware, max_body=MAX_BODY_BYTES)
+    app.add_middleware(LoadSheddingMiddleware, max_in_flight=app.state.settings.api_max_in_flight)
     app.add_middleware(RequestContextMiddleware)  # outermost: its id is on every line
     return app

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.open_loop import Outcome, open_loop, summarise
+from benchmarks.open_loop import SHED, Outcome, Shed, open_loop, summarise
 from benchmarks.results import (
     REQUIRED_KEYS,
     assemble,
@@ -58,12 +58,14 @@ async def test_failures_and_timeouts_are_counted_not_dropped() -> None:
             raise ConnectionError("refused")
         if index == 2:
             await asyncio.Event().wait()  # never answers
+        if index == 3:
+            raise Shed("1")
 
-    outcomes = await open_loop(flaky, rate=1000.0, count=3, timeout_seconds=0.01)
+    outcomes = await open_loop(flaky, rate=1000.0, count=4, timeout_seconds=0.01)
 
-    assert [o.error for o in outcomes] == [None, "ConnectionError", "timeout"]
+    assert [o.error for o in outcomes] == [None, "ConnectionError", "timeout", SHED]
     summary = summarise(outcomes)
-    assert (summary.requests, summary.errors, summary.timeouts) == (3, 2, 1)
+    assert (summary.requests, summary.errors, summary.timeouts, summary.shed) == (4, 3, 1, 1)
 
 
 async def test_at_most_the_given_connections_are_in_flight() -> None:

@@ -25,8 +25,17 @@ logger = logging.getLogger(__name__)
 
 def error_page(request: Request, status_code: int, detail: str = "") -> HTMLResponse:
     """A page that says what went wrong (`detail`, already in the reader's language)."""
-    context = {"status_code": status_code, "detail": detail, "csrf": False}
+    context = {"status_code": status_code, "detail": detail, "csrf": False, "busy": False}
     return render(request, "error.html", context, status_code=status_code)
+
+
+def busy_page(request: Request, retry_after_seconds: int) -> HTMLResponse:
+    """Refused for load (service/load_shedding.py), outside the pages' own handlers."""
+    context = {"status_code": 503, "detail": "", "csrf": False, "busy": True}
+    response = render(request, "error.html", context, status_code=503)
+    response.headers["Retry-After"] = str(retry_after_seconds)
+    add_page_headers(response.headers)
+    return response
 
 
 async def _sign_in_required(request: Request, _error: Exception) -> Response:
@@ -39,7 +48,7 @@ async def _sign_in_required(request: Request, _error: Exception) -> Response:
 
 
 async def _csrf_refused(request: Request, _error: Exception) -> Response:
-    context = {"status_code": 403, "detail": "", "csrf": True}
+    context = {"status_code": 403, "detail": "", "csrf": True, "busy": False}
     return render(request, "error.html", context, status_code=403)
 
 
