@@ -260,7 +260,7 @@ async def worker_rss_with_open_pilots(
     count: int,
     rng: random.Random,
     concurrency: int = 50,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Start `count` more pilots, wait until each is recorded and its email sent (then it
     waits on its review timer), and read the worker's resident memory."""
     gate = asyncio.Semaphore(concurrency)
@@ -286,5 +286,6 @@ async def worker_rss_with_open_pilots(
         "open_pilots": count,
         "open_pilots_started_per_s": round(count / seconds, 1),
         "worker_rss_mb": stack.worker_memory_mb("VmRSS"),
+        "worker_rss_mb_by_process": stack.worker_memory_mb_by_process("VmRSS"),
         "worker_peak_rss_mb": stack.worker_memory_mb("VmHWM"),
     }

@@ -81,22 +81,36 @@ TARGETS = (
 )
 
 
-def check_targets(figures: Figures) -> list[dict[str, Any]]:
-    return [target.check(figures) for target in TARGETS]
+def check_targets(figures: Figures, *, complete: bool = True) -> list[dict[str, Any]]:
+    """Each target's check; a run of some phases only checks those its figures measure."""
+    checks = []
+    for target in TARGETS:
+        try:
+            checks.append(target.check(figures))
+        except KeyError:
+            if complete:
+                raise
+    return checks
 
 
 def missing_keys(figures: Figures) -> list[str]:
     return [key for key in REQUIRED_KEYS if key not in figures]
 
 
-def assemble(run: Mapping[str, Any], databases: Mapping[str, Figures]) -> dict[str, Any]:
-    """The whole document: the run's facts, then each database's figures and targets."""
+def assemble(
+    run: Mapping[str, Any], databases: Mapping[str, Figures], *, complete: bool = True
+) -> dict[str, Any]:
+    """The whole document: the run's facts, then each database's figures and targets.
+
+    `complete`: every phase ran, so every required figure must be there.
+    """
     document: dict[str, Any] = {"run": dict(run), "databases": {}}
     for database, figures in databases.items():
         missing = missing_keys(figures)
-        if missing:
+        if missing and complete:
             raise ValueError(f"{database}: the figures lack {', '.join(missing)}")
-        document["databases"][database] = {**figures, "targets": check_targets(figures)}
+        targets = check_targets(figures, complete=complete)
+        document["databases"][database] = {**figures, "targets": targets}
     return document
 
 

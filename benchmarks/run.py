@@ -30,6 +30,7 @@ from typing import Any
 
 import uvloop
 from sqlalchemy import func, select, text
+from temporalio.client import Client
 
 from benchmarks import http_load, lifecycle
 from benchmarks.common import DATABASES, scratch_database, tree_cpu_seconds
@@ -62,7 +63,6 @@ class Sizes:
     list_seconds: float  # at each read-model size, at 20/s
     read_seconds: float  # at 200/s
     open_pilots: int  # waiting on their timers when the worker's memory is read
-    api_only: bool = False  # the API's phases alone (creation, reads), without the engine's
 
 
 FULL = Sizes(
@@ -78,7 +78,7 @@ QUICK = Sizes(
 )
 
 
-async def bench_database(dialect: str, sizes: Sizes) -> dict[str, Any]:
+async def bench_database(dialect: str, sizes: Sizes, phases: tuple[str, ...]) -> dict[str, Any]:
     load_before = load_average()
     began = time.perf_counter()
     async with scratch_database(dialect) as url:
@@ -88,7 +88,7 @@ async def bench_database(dialect: str, sizes: Sizes) -> dict[str, Any]:
             await seed_reference(sessions, TOWNS, COMPANIES)
             with tempfile.TemporaryDirectory(prefix="pilotflow-bench-") as directory:
                 async with running_stack(url, Path(directory)) as stack:
-                    figures = await _bench_stack(stack, sessions, sizes)
+                    figures = await _bench_stack(stack, sessions, sizes, phases)
         finally:
             await engine.dispose()
     return {
@@ -100,11 +100,27 @@ async def bench_database(dialect: str, sizes: Sizes) -> dict[str, Any]:
     }
 
 
-async def _bench_stack(stack: Stack, sessions: Any, sizes: Sizes) -> dict[str, Any]:
-    if sizes.api_only:
-        return await _bench_api(stack, sessions, sizes)
+PHASES = ("engine", "api", "memory")
+
+
+async def _bench_stack(
+    stack: Stack, sessions: Any, sizes: Sizes, phases: tuple[str, ...]
+) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     client = await temporal_client.connect(stack.settings)
+    if "engine" in phases:
+        figures |= await _bench_engine(client, stack, sessions, sizes)
+    if "api" in phases:
+        figures |= await _bench_api(stack, sessions, sizes)
+    if "memory" in phases:
+        figures |= await _bench_memory(client, stack, sessions, sizes)
+    return figures
+
+
+async def _bench_engine(
+    client: Client, stack: Stack, sessions: Any, sizes: Sizes
+) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
     twin_queue = f"twin-{uuid.uuid4().hex[:8]}"
     twin, events, stop_twin = start_twin_worker(stack.fields, twin_queue)
     try:
@@ -133,22 +149,26 @@ async def _bench_stack(stack: Stack, sessions: Any, sizes: Sizes) -> dict[str, A
         email_ms, messages = await lifecycle.email_cpu_ms(
             client, stack, sessions, real.pilot_ids[: sizes.email_pilots]
         )
-        figures |= {"email_cpu_ms": email_ms, "email_messages_timed": messages}
+        return figures | {"email_cpu_ms": email_ms, "email_messages_timed": messages}
     finally:
         stop_twin.set()
         await asyncio.to_thread(twin.join, 30)
-    figures |= await _bench_api(stack, sessions, sizes)
+
+
+async def _bench_memory(
+    client: Client, stack: Stack, sessions: Any, sizes: Sizes
+) -> dict[str, Any]:
     say(f"{sizes.open_pilots} open pilots")
     memory = await lifecycle.worker_rss_with_open_pilots(
         client, stack, sessions, sizes.open_pilots, random.Random(2)
     )
-    figures |= {
+    return {
         "worker_rss_mb_10k": memory["worker_rss_mb"],
+        "worker_rss_mb_by_process": memory["worker_rss_mb_by_process"],
         "worker_rss_open_pilots": memory["open_pilots"],
         "worker_peak_rss_mb": memory["worker_peak_rss_mb"],
         "open_pilots_started_per_s": memory["open_pilots_started_per_s"],
     }
-    return figures
 
 
 async def _bench_api(stack: Stack, sessions: Any, sizes: Sizes) -> dict[str, Any]:
@@ -197,7 +217,7 @@ async def main(args: argparse.Namespace) -> Path:
     assert task is not None
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
-    sizes = replace(QUICK if args.quick else FULL, api_only=args.api_only)
+    sizes = QUICK if args.quick else FULL
     open_pilots = {d: args.open_pilots.get(d, sizes.open_pilots) for d in args.databases}
     run: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
@@ -212,6 +232,7 @@ async def main(args: argparse.Namespace) -> Path:
             "small_read_model": SMALL_READ_MODEL,
         },
         "databases": args.databases,
+        "phases": list(args.phases),
     }
     fewer = {d: n for d, n in open_pilots.items() if n != READ_MODEL}
     if fewer:
@@ -222,12 +243,13 @@ async def main(args: argparse.Namespace) -> Path:
     for dialect in args.databases:
         print(f"{dialect}:", flush=True)
         databases[dialect] = await bench_database(
-            dialect, replace(sizes, open_pilots=open_pilots[dialect])
+            dialect, replace(sizes, open_pilots=open_pilots[dialect]), args.phases
         )
     run |= {"load_average_after": load_average(), "seconds": round(time.perf_counter() - began)}
-    name = ("quick" if args.quick else "latest") + ("-api" if args.api_only else "")
+    complete = set(args.phases) == set(PHASES)
+    name = ("quick" if args.quick else "latest") + ("" if complete else "-" + "-".join(args.phases))
     path = args.output or RESULTS_DIR / f"{name}.json"
-    write(assemble(run, databases), path)
+    write(assemble(run, databases, complete=complete), path)
     return path
 
 
@@ -244,6 +266,14 @@ def _open_pilots(text: str) -> dict[str, int]:
     return counts
 
 
+def _phases(text: str) -> tuple[str, ...]:
+    phases = tuple(text.split(","))
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"no phase {', '.join(sorted(unknown))}: {PHASES}")
+    return phases
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -258,7 +288,10 @@ def parse_args() -> argparse.Namespace:
         "or per database, e.g. sqlite=2000,postgresql=10000",
     )
     parser.add_argument(
-        "--api-only", action="store_true", help="the API's phases alone (creation and reads)"
+        "--phases",
+        type=_phases,
+        default=PHASES,
+        help=f"some of {','.join(PHASES)} (default: all), e.g. api: writes <mode>-api.json",
     )
     parser.add_argument("--output", type=Path, help="default: benchmarks/results/<mode>.json")
     return parser.parse_args()

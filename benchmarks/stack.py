@@ -55,7 +55,11 @@ class Stack:
 
     def worker_memory_mb(self, field: str = "VmRSS") -> float:
         """Their resident memory now (VmRSS) or at its peak (VmHWM), summed, in MiB."""
-        return round(sum(tree_rss_kib(pid, field) for pid in self.worker_pids) / 1024, 1)
+        return round(sum(self.worker_memory_mb_by_process(field)), 1)
+
+    def worker_memory_mb_by_process(self, field: str = "VmRSS") -> list[float]:
+        """Each worker process's (the pilots' first, then email's if apart), in MiB."""
+        return [round(tree_rss_kib(pid, field) / 1024, 1) for pid in self.worker_pids]
 
 
 def stack_fields(database_url: str, data_dir: Path) -> dict[str, Any]:

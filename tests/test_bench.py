@@ -131,6 +131,19 @@ def test_a_missing_key_is_refused() -> None:
         assemble({}, {"sqlite": incomplete})
 
 
+def test_a_run_of_some_phases_checks_only_the_targets_it_measured() -> None:
+    api_only = {k: v for k, v in figures().items() if k.startswith(("read", "create", "list"))}
+    api_only |= {"detail_p99_1k_ms": 1.0, "detail_p99_10k_ms": 1.0}
+
+    document = assemble({}, {"sqlite": api_only}, complete=False)
+
+    checked = [t["target"] for t in document["databases"]["sqlite"]["targets"]]
+    assert "reads at 200/s: no error" in checked
+    assert not any("lifecycle" in name or "RSS" in name for name in checked)
+    with pytest.raises(ValueError, match="lifecycle_ratio"):
+        assemble({}, {"sqlite": api_only})
+
+
 def test_targets_compare_with_the_issue_limits() -> None:
     slow = figures(
         read_errors=700,
