@@ -159,8 +159,11 @@ async def region_has_pilots(sessions: async_sessionmaker[AsyncSession]) -> bool:
         return bool((await session.execute(select(func.count()).select_from(Pilot))).scalar())
 
 
-async def seed(settings: Settings, *, pilots: bool = True) -> bool:
-    """Seed the demo region; True if everything asked for is there, False if pilots failed."""
+async def seed(settings: Settings, *, pilots: bool = True, spread: bool = True) -> bool:
+    """Seed the demo region; True if everything asked for is there, False if pilots failed.
+
+    `spread=False` starts only the five hand-written pilots, not those spread over the towns.
+    """
     engine = create_engine(settings.effective_database_url)
     sessions = create_sessionmaker(engine)
     try:
@@ -175,7 +178,7 @@ async def seed(settings: Settings, *, pilots: bool = True) -> bool:
         else:
             from cli.seed_pilots import start_demo_pilots
 
-            if not await start_demo_pilots(settings, region):
+            if not await start_demo_pilots(settings, region, spread=spread):
                 return False
         mark_seeded(settings)
         return True
