@@ -3,12 +3,15 @@
 Plain data, so the seed, the start-up banner and the tests read the same facts.
 """
 
+import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
 from cli.demo_people import COMPANY_COUNT, Generator, Person
+from core.onboarding import COLUMNS as ONBOARDING_COLUMNS
 from core.settings import Settings
 from core.towns import load_towns
 
@@ -193,6 +196,33 @@ def demo_users() -> list[DemoUser]:
         for c in companies()
     ]
     return officers + teams + list(_generated()[1])
+
+
+def onboarding_csv() -> str:
+    """The whole demo region as an onboarding file (README "Onboarding in bulk").
+
+    The seed does not import it: an import invites every new user by email and sets no
+    password, while demo users share one password and must not get hundreds of invitations.
+    It shares the import's natural keys (town code, company name, email), so importing this
+    file into a seeded region finds every line unchanged and invites no one (a test checks).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ONBOARDING_COLUMNS)
+    for t in TOWNS:
+        writer.writerow(["town", t.name, t.code, "", "", "", "", "", "", "", ""])
+    for c in companies():
+        areas, themes, tags = ("|".join(x) for x in (c.areas, c.themes, c.tags))
+        email = company_contact_email(c)
+        writer.writerow(
+            ["company", c.name, "", email, "", "", themes, tags, areas, c.locale, c.description]
+        )
+    for u in demo_users():
+        kind = "officer" if u.role == "town_officer" else "company_user"
+        writer.writerow(
+            [kind, u.name, "", u.email, u.town or "", u.company or "", "", "", "", u.locale, ""]
+        )
+    return out.getvalue()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cli import demo_region as demo
 from cli.seed import is_seeded, mark_seeded, seed_reference_data, write_accounts
+from core import onboarding
 from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
 from core.migrate import upgrade_async
@@ -20,6 +21,7 @@ from core.models import Company, Theme, Town, User
 from core.security import verify_password
 from core.settings import PROJECT_ROOT, Settings
 from core.towns import load_towns
+from service.use_cases.imports import load_region
 
 
 async def _count(sessions: async_sessionmaker[AsyncSession], model: type) -> int:
@@ -227,3 +229,22 @@ def test_the_accounts_file_lists_every_demo_user(tmp_path: Path) -> None:
         "Lille",
         demo.DEMO_PASSWORD,
     )
+
+
+async def test_importing_the_demo_region_after_the_seed_changes_nothing(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The seed and `pilotflow import` share their natural keys: the generated region is a
+    clean onboarding file, and once seeded, every line of it exists and no one is invited."""
+    parsed = onboarding.parse(demo.onboarding_csv().encode())
+    async with sessions() as db:
+        empty, _ = await load_region(db, parsed)
+    fresh = onboarding.plan(parsed, empty)
+    assert fresh.problems == []
+    assert len(fresh.creations) == 95 + 100 + len(demo.demo_users())
+    await seed_reference_data(sessions, Settings(data_dir=tmp_path))
+    async with sessions() as db:
+        seeded, _ = await load_region(db, parsed)
+    again = onboarding.plan(parsed, seeded)
+    assert again.problems == [] and again.creations == []
+    assert not any(line.invitation for line in again.lines)
