@@ -357,7 +357,11 @@ async def submit_example_pilot(settings: Settings, town: str) -> str:
     finally:
         await engine.dispose()
     if town not in region.towns:
-        raise ValueError(f"no demo town {town!r}: one of {', '.join(region.towns)}")
+        known = ", ".join(list(region.towns)[:3])
+        raise ValueError(
+            f"no demo town {town!r}: one of {known}... ({len(region.towns)} towns, "
+            "reference/towns-mel.csv)"
+        )
     client = await temporal_client.connect(settings)
     d = Demo(client, settings, region)
     kpi = Kpi("Bancs connectés utilisés par jour", "utilisations", 0, 200)
