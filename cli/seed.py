@@ -6,6 +6,7 @@ Pilots are started only into a region that has none, and the region is then mark
 (a file in the data directory) so `pilotflow dev` does not seed it again.
 """
 
+import csv
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,29 +62,38 @@ async def seed_reference_data(
 
 
 async def _check_themes(session: AsyncSession) -> None:
-    wanted = {theme for company in demo.COMPANIES for theme in company.themes}
+    wanted = {theme for company in demo.companies() for theme in company.themes}
     known = set((await session.execute(select(Theme.code))).scalars())
     if missing := wanted - known:
         raise RuntimeError(f"themes {sorted(missing)} are missing: run `pilotflow migrate` first")
 
 
+# Rows are added in batches, one flush per kind: hundreds of rows, a few statements.
+
+
 async def _towns(session: AsyncSession, region: DemoRegion) -> None:
-    existing = {t.name: t for t in (await session.execute(select(Town))).scalars()}
+    """Each town found by its name or its INSEE code (an import may have brought it first)."""
+    rows = list((await session.execute(select(Town))).scalars())
+    by_name = {t.name: t for t in rows}
+    by_code = {t.code: t for t in rows if t.code}
+    found: dict[str, Town] = {}
     for spec in demo.TOWNS:
-        town = existing.get(spec.name)
+        town = by_name.get(spec.name) or by_code.get(spec.code)
         if town is None:
             town = Town(name=spec.name, code=spec.code)
             session.add(town)
-            await session.flush()
             _count(region, "towns")
-        region.towns[spec.name] = town.id
+        found[spec.name] = town
+    await session.flush()
+    region.towns.update((name, town.id) for name, town in found.items())
 
 
 async def _companies(session: AsyncSession, region: DemoRegion) -> None:
-    names = [c.name for c in demo.COMPANIES]
-    rows = await session.execute(select(Company).where(Company.name.in_(names)))
+    specs = demo.companies()
+    rows = await session.execute(select(Company).where(Company.name.in_([c.name for c in specs])))
     existing = {c.name: c for c in rows.scalars()}
-    for spec in demo.COMPANIES:
+    found: dict[str, Company] = {}
+    for spec in specs:
         company = existing.get(spec.name)
         if company is None:
             company = Company(
@@ -96,9 +106,10 @@ async def _companies(session: AsyncSession, region: DemoRegion) -> None:
                 locale=spec.locale,
             )
             session.add(company)
-            await session.flush()
             _count(region, "companies")
-        region.companies[spec.name] = company.id
+        found[spec.name] = company
+    await session.flush()
+    region.companies.update((name, company.id) for name, company in found.items())
 
 
 async def _users(session: AsyncSession, region: DemoRegion) -> None:
@@ -121,9 +132,22 @@ async def _users(session: AsyncSession, region: DemoRegion) -> None:
                 password_hash=password_hash,
             )
             session.add(user)
-            await session.flush()
             _count(region, "users")
         region.users[spec.email] = user
+    await session.flush()
+
+
+def write_accounts(settings: Settings) -> Path:
+    """Every demo account with its town or company, for a developer looking for someone."""
+    path = settings.data_dir / demo.ACCOUNTS_FILE
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(["role", "email", "password", "name", "town", "company"])
+        for u in demo.demo_users():
+            row = [u.role, u.email, demo.DEMO_PASSWORD, u.name, u.town or "", u.company or ""]
+            writer.writerow(row)
+    return path
 
 
 def _count(region: DemoRegion, kind: str) -> None:
@@ -135,14 +159,18 @@ async def region_has_pilots(sessions: async_sessionmaker[AsyncSession]) -> bool:
         return bool((await session.execute(select(func.count()).select_from(Pilot))).scalar())
 
 
-async def seed(settings: Settings, *, pilots: bool = True) -> bool:
-    """Seed the demo region; True if everything asked for is there, False if pilots failed."""
+async def seed(settings: Settings, *, pilots: bool = True, spread: bool = True) -> bool:
+    """Seed the demo region; True if everything asked for is there, False if pilots failed.
+
+    `spread=False` starts only the five hand-written pilots, not those spread over the towns.
+    """
     engine = create_engine(settings.effective_database_url)
     sessions = create_sessionmaker(engine)
     try:
         region = await seed_reference_data(sessions, settings)
         created = ", ".join(f"{n} {kind}" for kind, n in region.created.items()) or "nothing new"
         print(f"reference data: {created}", flush=True)
+        print(f"demo accounts listed in {write_accounts(settings)}", flush=True)
         if not pilots:
             return True
         if await region_has_pilots(sessions):
@@ -150,7 +178,7 @@ async def seed(settings: Settings, *, pilots: bool = True) -> bool:
         else:
             from cli.seed_pilots import start_demo_pilots
 
-            if not await start_demo_pilots(settings, region):
+            if not await start_demo_pilots(settings, region, spread=spread):
                 return False
         mark_seeded(settings)
         return True

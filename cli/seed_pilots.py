@@ -10,10 +10,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli import demo_region as demo
 from cli.seed import DemoRegion
+from cli.seed_spread import start_spread_pilots
 from core.settings import Settings
 from workflows.contracts import (
     ActionResult,
@@ -32,6 +33,9 @@ from workflows.contracts import (
     SelectPartnerRequest,
     workflow_id,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 UPDATE_TIMEOUT = 30.0
 
@@ -73,20 +77,24 @@ class Demo:
         except WorkflowUpdateRPCTimeoutOrCancelledError as error:
             raise TimeoutError(f"update {name} of pilot-{pilot_id} got no answer") from error
 
-    async def invited(self, pilot_id: str, preferred: str) -> str:
-        """Wait for the matching round's invitations; the preferred company if it is invited."""
+    async def state(self, pilot_id: str) -> PilotState:
         handle = self.client.get_workflow_handle(workflow_id(pilot_id))
+        state: PilotState = await handle.query("get_state", result_type=PilotState)
+        return state
+
+    async def invited(self, pilot_id: str, preferred: str | None) -> str:
+        """Wait for the matching round's invitations; the preferred company if it is invited."""
         deadline = time.monotonic() + UPDATE_TIMEOUT
         while time.monotonic() < deadline:
-            state = await handle.query("get_state", result_type=PilotState)
+            state = await self.state(pilot_id)
             ids = [c.company_id for c in state.candidates]
             if ids:
-                wanted = self.region.companies[preferred]
+                wanted = self.region.companies.get(preferred or "")
                 return wanted if wanted in ids else ids[0]
             await asyncio.sleep(0.2)
         raise TimeoutError(f"no company invited to pilot {pilot_id} in {UPDATE_TIMEOUT:.0f}s")
 
-    async def partner_agreed(self, pilot_id: str, town: str, company: str) -> str:
+    async def partner_agreed(self, pilot_id: str, town: str, company: str | None) -> str:
         """Approve, let the company answer interested, and have the town pick it."""
         await self.update(pilot_id, "review", ReviewRequest(self.admin(), "approve", "Go ahead."))
         company_id = await self.invited(pilot_id, company)
@@ -97,7 +105,7 @@ class Demo:
         return company_id
 
 
-def _proposal(
+def proposal(
     title: str,
     summary: str,
     theme: str,
@@ -124,7 +132,7 @@ def _proposal(
 async def submitted(d: Demo) -> str:
     return await d.submit(
         "Roubaix",
-        _proposal(
+        proposal(
             "Capteurs de remplissage des points d'apport volontaire",
             "Équiper 40 points de tri de capteurs pour n'y passer que lorsqu'ils sont pleins.",
             "efficient-city",
@@ -139,7 +147,7 @@ async def submitted(d: Demo) -> str:
 async def changes_requested(d: Demo) -> str:
     pilot_id = await d.submit(
         "Lambersart",
-        _proposal(
+        proposal(
             "Vélos cargos partagés pour les commerçants",
             "Prêter des vélos cargos aux commerçants du centre pour leurs livraisons.",
             "european-city",
@@ -157,7 +165,7 @@ async def changes_requested(d: Demo) -> str:
 async def matching(d: Demo) -> str:
     pilot_id = await d.submit(
         "Lille",
-        _proposal(
+        proposal(
             "Visites de convivialité pour les aînés isolés",
             "Des bénévoles formés rendent visite chaque semaine aux personnes âgées isolées.",
             "creative-city",
@@ -178,7 +186,7 @@ async def trial_running(d: Demo) -> str:
     kpi = Kpi("Consommation de l'éclairage public", "MWh/mois", 410, 330)
     pilot_id = await d.submit(
         "Tourcoing",
-        _proposal(
+        proposal(
             "Éclairage public intelligent du quartier de la Bourgogne",
             "Des lampadaires qui baissent leur intensité quand la rue est vide.",
             "efficient-city",
@@ -201,7 +209,7 @@ async def closed_generalize(d: Demo) -> str:
     town = "Villeneuve-d'Ascq"
     pilot_id = await d.submit(
         town,
-        _proposal(
+        proposal(
             "Ateliers numériques dans les écoles",
             "Des ateliers de culture numérique pour les élèves de CM1-CM2 et leurs parents.",
             "creative-city",
@@ -252,8 +260,8 @@ async def worker_polls(client: Any, settings: Settings, *, seconds: float = 20.0
         await asyncio.sleep(0.5)
 
 
-async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
-    """Start every demo scenario; True if all of them reached their stage."""
+async def start_demo_pilots(settings: Settings, region: DemoRegion, *, spread: bool = True) -> bool:
+    """Start every demo scenario (and the spread pilots); True if all reached their stage."""
     from core import temporal_client
 
     try:
@@ -273,22 +281,68 @@ async def start_demo_pilots(settings: Settings, region: DemoRegion) -> bool:
         )
         return False
     d = Demo(client, settings, region)
-    ok = True
+    ok, started = await _start_scenarios(d)
+    if ok and spread:
+        more, failures = await start_spread_pilots(d)
+        started += more
+        for failure in failures:
+            ok = False
+            print(f"demo pilot failed: {failure}", flush=True)
+        print(f"demo pilots in {len(more)} more towns", flush=True)
+    await _give_a_past(d, started)
+    if not ok:
+        print("some demo pilots are missing: is `pilotflow worker` running?", flush=True)
+    return ok
+
+
+async def _start_scenarios(d: Demo) -> tuple[bool, list[str]]:
+    """The hand-written scenarios, one after the other: all reached, and the pilots started."""
+    ok, started = True, list[str]()
     for stage, scenario in SCENARIOS.items():
         try:
             pilot_id = await scenario(d)
         except TimeoutError:
-            ok = False
             print(f"demo pilot '{stage}' got no answer in {UPDATE_TIMEOUT:.0f}s", flush=True)
-            break  # no worker: the next scenarios would wait as long for nothing
+            return False, started  # no worker: the next scenarios would wait as long for nothing
         except Exception as error:
             ok = False
             print(f"demo pilot '{stage}' failed: {type(error).__name__}: {error}", flush=True)
             continue
+        started.append(pilot_id)
         print(f"demo pilot {stage:<20} pilot-{pilot_id}", flush=True)
-    if not ok:
-        print("some demo pilots are missing: is `pilotflow worker` running?", flush=True)
-    return ok
+    return ok, started
+
+
+async def _give_a_past(d: Demo, pilot_ids: list[str]) -> None:
+    """Once the read model has every transition, date the demo pilots' trails back."""
+    from cli.seed_history import date_back
+    from core.db import create_engine, create_sessionmaker
+
+    engine = create_engine(d.settings.effective_database_url)
+    try:
+        sessions = create_sessionmaker(engine)
+        for pilot_id in pilot_ids:
+            await _recorded(d, sessions, pilot_id)
+        moved = await date_back(sessions, pilot_ids)
+    finally:
+        await engine.dispose()
+    print(f"demo history: {moved} audit events of {len(pilot_ids)} pilots dated back", flush=True)
+
+
+async def _recorded(d: Demo, sessions: "async_sessionmaker[AsyncSession]", pilot_id: str) -> None:
+    """Wait (a little) until the read model holds every transition Temporal made."""
+    from sqlalchemy import func, select
+
+    from core.models import AuditEvent
+
+    seq = (await d.state(pilot_id)).seq
+    query = select(func.count()).where(AuditEvent.pilot_id == pilot_id)
+    deadline = time.monotonic() + UPDATE_TIMEOUT
+    while time.monotonic() < deadline:
+        async with sessions() as session:
+            if (await session.execute(query)).scalar_one() >= seq:
+                return
+        await asyncio.sleep(0.2)
 
 
 async def submit_example_pilot(settings: Settings, town: str) -> str:
@@ -303,13 +357,17 @@ async def submit_example_pilot(settings: Settings, town: str) -> str:
     finally:
         await engine.dispose()
     if town not in region.towns:
-        raise ValueError(f"no demo town {town!r}: one of {', '.join(region.towns)}")
+        known = ", ".join(list(region.towns)[:3])
+        raise ValueError(
+            f"no demo town {town!r}: one of {known}... ({len(region.towns)} towns, "
+            "reference/towns-mel.csv)"
+        )
     client = await temporal_client.connect(settings)
     d = Demo(client, settings, region)
     kpi = Kpi("Bancs connectés utilisés par jour", "utilisations", 0, 200)
-    proposal = _proposal(
+    example = proposal(
         "Bancs connectés et ombragés sur les places",
         "Des bancs solaires qui rechargent les téléphones et mesurent la fréquentation.",
         "efficient-city", ["energy", "iot", "open-data"], 12000, kpi, start_in_days=30,
     )  # fmt: skip
-    return await d.submit(town, proposal)
+    return await d.submit(town, example)

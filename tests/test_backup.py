@@ -199,7 +199,8 @@ async def test_a_live_backup_restores_pilots_that_run_on_to_their_end(tmp_path: 
         # Write-ahead logs on both files: the backup reads without blocking their writers.
         assert journal_mode(settings.data_dir / "temporal.db") == "wal"
         assert journal_mode(settings.data_dir / "pilotflow.db") == "wal"
-        assert await seed(settings)  # the demo's pilots, one in each stage of the lifecycle
+        # The demo's five hand-written pilots, one in each stage of the lifecycle.
+        assert await seed(settings, spread=False)
         backed_up = run_pilotflow("backup", str(archive), env=first)
         assert backed_up.returncode == 0, backed_up.stderr
     pilots, audit = read_model(archived_read_model(archive, tmp_path / "archived"))

@@ -77,7 +77,7 @@ async def stack(
     env = pilotflow_env(tmp_path, **values)
     seeded = await pilotflow("seed", "--reference-only", "--quiet", env=env)
     assert (seeded.code, seeded.stderr) == (0, ""), seeded
-    assert "reference data: 6 towns" in seeded.stdout
+    assert "reference data: 95 towns" in seeded.stdout
     settings = Settings(_env_file=None, data_dir=tmp_path, **values)  # type: ignore[arg-type]
     async with build_worker(dev_env.client, settings, sessions):
         yield Stack(env, task_queue)

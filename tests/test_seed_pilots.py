@@ -1,25 +1,28 @@
 """The demo pilots, seeded against the real dev server and worker, land in their stages."""
 
 import asyncio
+import itertools
 import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from temporalio.client import Client
 
 from cli.seed import is_seeded, seed
+from cli.seed_spread import SPREAD, expected_stages
 from cli.temporal_server import wait_until_ready
 from core import temporal_client
+from core.db import create_engine, create_sessionmaker
+from core.models import AuditEvent, Pilot, Town
 from core.settings import Settings
 from tests.test_cli import PROJECT_ROOT, free_port, pilotflow, pilotflow_env
 
-EXPECTED = {
-    "submitted": 1,
-    "changes_requested": 1,
-    "matching": 1,
-    "trial_running": 1,
-    "closed": 1,
-}
+# The hand-written scenarios, one in each of these stages, and the pilots spread over the towns.
+SCENARIO_STAGES = ("submitted", "changes_requested", "matching", "trial_running", "closed")
+EXPECTED = dict(Counter(SCENARIO_STAGES) + Counter(expected_stages()))
 
 
 async def _counts(client: Client) -> dict[str, int]:
@@ -58,6 +61,31 @@ async def test_demo_pilots_reach_their_stages_once(tmp_path: Path) -> None:
             assert is_seeded(settings)
             client = await temporal_client.connect(settings)
             assert await _counts(client) == EXPECTED
+            await _check_the_past(settings)
             # A second run finds the pilots in the read model and starts none.
             assert await seed(settings)
             assert await _counts(client) == EXPECTED
+
+
+async def _check_the_past(settings: Settings) -> None:
+    """The pilots spread over towns and themes, their trails dated back over months."""
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            pilots = list((await session.execute(select(Pilot))).scalars())
+            events = list((await session.execute(select(AuditEvent))).scalars())
+            towns = {t.id: t.name for t in (await session.execute(select(Town))).scalars()}
+    finally:
+        await engine.dispose()
+    assert len(pilots) == sum(EXPECTED.values())
+    assert {towns[p.town_id] for p in pilots} >= {s.town for s in SPREAD}
+    assert {p.theme for p in pilots} == {"efficient-city", "creative-city", "european-city"}
+    now = datetime.now(UTC)
+    assert all(e.at <= now for e in events)
+    assert min(p.created_at for p in pilots) < now - timedelta(days=60)
+    months = {(p.created_at.year, p.created_at.month) for p in pilots}
+    assert len(months) >= 3
+    for pilot in pilots:
+        trail = sorted((e for e in events if e.pilot_id == pilot.id), key=lambda e: e.seq)
+        assert trail[0].at == pilot.created_at
+        assert all(a.at <= b.at for a, b in itertools.pairwise(trail))
