@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 WIDTH = 640.0
-LABEL_WIDTH = 180.0
+LABEL_WIDTH = 230.0
 VALUE_ROOM = 72.0
 BAR_HEIGHT = 14.0
 GAP = 12.0

@@ -83,10 +83,10 @@ async def write_region(sessions: async_sessionmaker[AsyncSession]) -> None:
         session.add_all([Town(id=LILLE, name="Lille"), Town(id=ROUBAIX, name="Roubaix")])
         await session.flush()
         for pilot_id, (town, theme, at, outcome, parent, events) in PILOTS.items():
-            await _pilot(session, pilot_id, town, theme, at, outcome, parent, events)
+            await write_pilot(session, pilot_id, town, theme, at, outcome, parent, events)
 
 
-async def _pilot(
+async def write_pilot(
     session: AsyncSession,
     pilot_id: str,
     town: str,
@@ -96,6 +96,7 @@ async def _pilot(
     parent: str | None,
     events: list[tuple[float, str, str]],
 ) -> None:
+    """One pilot's read-model row and audit trail: (days after `at`, kind, stage) entries."""
     proposal = Proposal(town, f"Pilot {pilot_id}", "About it", theme, [], 1.0, date(2026, 6, 1), 30)
     last = events[-1][2]
     ending = Outcome(outcome) if outcome else None
