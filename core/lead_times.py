@@ -145,16 +145,17 @@ async def lead_times(session: AsyncSession, grouping: Grouping, period: Period) 
     groups: dict[str, _Samples] = defaultdict(_Samples)
     # The pilot being read, its group, its stage and since when.
     current: tuple[str, str, str, datetime] | None = None
-    result = await session.stream(query)
-    async for pilot_id, at, stage, key in result:
-        if current is not None and current[0] != pilot_id:
-            _close_open(current[2], overall, groups[current[1]])
-            current = None
-        if current is None or current[2] != stage:
-            if current is not None:
-                seconds = (at - current[3]).total_seconds()
-                _add_stay(current[2], seconds, overall, groups[current[1]])
-            current = (pilot_id, str(key), stage, at)
+    # A batch at a time: iterating an async stream row by row costs five times more.
+    async for batch in (await session.stream(query)).partitions():
+        for pilot_id, at, stage, key in batch:
+            if current is not None and current[0] != pilot_id:
+                _close_open(current[2], overall, groups[current[1]])
+                current = None
+            if current is None or current[2] != stage:
+                if current is not None:
+                    seconds = (at - current[3]).total_seconds()
+                    _add_stay(current[2], seconds, overall, groups[current[1]])
+                current = (pilot_id, str(key), stage, at)
     if current is not None:
         _close_open(current[2], overall, groups[current[1]])
     return LeadTimes(
@@ -186,15 +187,15 @@ async def funnel(
     query = _milestones_query(period).execution_options(yield_per=_BATCH)
     overall: dict[Milestone, int] = defaultdict(int)
     months: dict[str, dict[Milestone, int]] = defaultdict(lambda: defaultdict(int))
-    result = await session.stream(query)
-    async for row in result:
-        created_at, flags = row[0], row[1:]
-        month = created_at.astimezone(UTC).strftime("%Y-%m") if by_month else ""
-        for milestone, reached in zip(Milestone, [1, *flags], strict=True):
-            if reached:
-                overall[milestone] += 1
-                if by_month:
-                    months[month][milestone] += 1
+    async for batch in (await session.stream(query)).partitions():
+        for row in batch:
+            created_at, flags = row[0], row[1:]
+            month = created_at.astimezone(UTC).strftime("%Y-%m") if by_month else ""
+            for milestone, reached in zip(Milestone, [1, *flags], strict=True):
+                if reached:
+                    overall[milestone] += 1
+                    if by_month:
+                        months[month][milestone] += 1
     return _steps(overall), [MonthFunnel(m, _steps(months[m])) for m in sorted(months)]
 
 
