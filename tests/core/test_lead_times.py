@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import transaction
 from core.lead_times import (
     Grouping,
     Milestone,
@@ -15,7 +16,8 @@ from core.lead_times import (
     lead_times,
     percentile,
 )
-from tests.core.lead_time_region import DAY, LILLE, ROUBAIX, write_region
+from core.models import Town
+from tests.core.lead_time_region import DAY, LILLE, ROUBAIX, START, write_pilot, write_region
 from workflows.stages import Stage
 
 
@@ -102,3 +104,38 @@ async def test_an_empty_region(sessions: async_sessionmaker[AsyncSession]) -> No
         steps, months = await funnel(session, Period(), by_month=True)
     assert times.groups == [] and all(t.stays == 0 and t.open == 0 for t in times.overall)
     assert _counts(steps) == [0] * 7 and steps[0].from_previous is None and months == []
+
+
+async def test_an_extended_trial_that_started_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A partner chosen on the start day goes straight to trial_running (no trial_started
+    entry), and an `extend` decision sends the pilot back there: two stays, one pilot."""
+    async with transaction(sessions) as session:
+        session.add(Town(id=LILLE, name="Lille"))
+        await session.flush()
+        await write_pilot(
+            session,
+            "px",
+            LILLE,
+            "efficient-city",
+            START,
+            None,
+            None,
+            [
+                (0, "submitted", "submitted"),
+                (1, "reviewed", "matching"),
+                (3, "partner_selected", "trial_running"),
+                (33, "trial_ended", "evaluation"),
+                (34, "evaluation_submitted", "evaluation"),
+                (35, "decided", "trial_running"),
+                (45, "trial_ended", "evaluation"),
+            ],
+        )
+    async with sessions() as session:
+        times = _by_stage((await lead_times(session, Grouping.TOWN, Period())).overall)
+        steps, _ = await funnel(session, Period())
+    assert times[Stage.TRIAL_RUNNING] == (2, 0, 20.0, 28.0)
+    assert times[Stage.EVALUATION] == (1, 1, 2.0, 2.0)
+    assert times[Stage.TRIAL_SCHEDULED] == (0, 0, None, None)
+    assert _counts(steps) == [1, 1, 1, 1, 1, 0, 0]
