@@ -23,6 +23,7 @@ from service.routes import (
     companies,
     health,
     imports,
+    lead_times,
     pilot_actions,
     pilot_history,
     pilots,
@@ -51,6 +52,7 @@ ROUTERS = (
     pilot_actions.router,
     pilot_history.router,
     admin.router,
+    lead_times.router,
     imports.router,
 )
 

@@ -7,10 +7,13 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
+from core.lead_times import Grouping
 from core.pilot_repository import PilotFilters
 from service.deps import SessionDep
 from service.errors import Invalid
+from service.pages.charts import duration
 from service.pages.directory import Names, load_names
+from service.pages.lead_times import funnel_charts, lead_time_charts
 from service.pages.rendering import render
 from service.pages.routing import page_router
 from service.pages.session import PageAdmin
@@ -57,15 +60,26 @@ def funnel(overview: Overview, names: Names) -> dict[str, list[Bar]]:
 
 
 @router.get("")
-async def overview(*, request: Request, session: SessionDep, _admin: PageAdmin) -> Response:
-    """The funnel by stage, theme and town; overdue deadlines first, then who waits."""
+async def overview(
+    *,
+    request: Request,
+    session: SessionDep,
+    _admin: PageAdmin,
+    group: Annotated[str, Query(max_length=20)] = Grouping.THEME.value,
+) -> Response:
+    """The funnel by stage, theme and town; lead times per stage by theme or town (`group`);
+    overdue deadlines first, then who waits."""
     data = await overview_of(session)
     names = await load_names(session)
+    grouping = Grouping.TOWN if group == Grouping.TOWN else Grouping.THEME
     context = {
         "overview": data,
         "funnel": funnel(data, names),
         "names": names,
         "now": datetime.now(UTC),
+        "lead_times": await lead_time_charts(session, grouping, names),
+        "conversion": await funnel_charts(session),
+        "duration": duration,
     }
     return render(request, "admin/overview.html", context)
 

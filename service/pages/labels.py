@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from core.i18n import translate
+from core.lead_times import Milestone
 from core.models import NotificationStatus
 from workflows.contracts import CandidateStatus, Decision, EventKind, ReviewDecision, WaitingOn
 from workflows.messages import N_
@@ -119,6 +120,19 @@ EMAIL_STATUS = _every(
         NotificationStatus.FAILED: N_("Failed"),
     },
 )
+# The funnel's steps (core/lead_times.py), on the admin overview.
+MILESTONE = _every(
+    Milestone,
+    {
+        Milestone.SUBMITTED: N_("Submitted"),
+        Milestone.APPROVED: N_("Approved"),
+        Milestone.PARTNER_MATCHED: N_("Partner chosen"),
+        Milestone.TRIAL_STARTED: N_("Trial started"),
+        Milestone.EVALUATED: N_("Evaluation submitted"),
+        Milestone.DECIDED_GENERALIZE: N_("Decided: generalize"),
+        Milestone.REPLICATED: N_("Replicated by another town"),
+    },
+)
 LOCALE = {"fr": "Français", "en": "English"}
 
 LABELS: dict[str, dict[str, str]] = {
@@ -129,6 +143,7 @@ LABELS: dict[str, dict[str, str]] = {
     "decision": DECISION,
     "event": EVENT,
     "email_status": EMAIL_STATUS,
+    "milestone": MILESTONE,
     "locale": LOCALE,
 }
 

@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from cli.smtp_sink import SmtpSink
 from cli.worker import build_worker
 from core.db import transaction
+from core.lead_times import Grouping, Period, funnel, lead_times
 from core.models import AuditEvent, Company, Notification, Pilot, Town, User
 from core.pilot_state import state_from_json
 from core.settings import Settings
@@ -38,6 +39,7 @@ from workflows.contracts import (
     SelectPartnerRequest,
 )
 from workflows.pilot import PilotWorkflow
+from workflows.stages import Stage
 
 TITLE = 'Éclairage <script>alert("x")</script>'
 INJECTION = "Fine by us\r\nBcc: evil@example.com"
@@ -179,6 +181,7 @@ async def test_pilot_runs_to_generalization_on_real_parts(
     )
     outbox = await _assert_read_model(sessions, pilot_id, final.seq)
     _assert_email(sink, outbox)
+    await _assert_lead_times(sessions)
 
 
 async def _async(value: object) -> object:
@@ -262,3 +265,18 @@ async def _assert_read_model(
     assert next(e for e in events if e.kind == "trial_ended").actor == {"system": "timer"}
     assert outbox and all(n.status == "sent" for n in outbox)
     return outbox
+
+
+async def _assert_lead_times(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The real trail's stays: one per stage passed through, the trial's as long as its timer
+    (40 days of 0.05 s), and the funnel's steps up to the generalize decision."""
+    async with sessions() as session:
+        times = await lead_times(session, Grouping.THEME, Period())
+        steps, _ = await funnel(session, Period())
+    stays = {t.stage: t for t in times.overall}
+    for stage in ("submitted", "matching", "trial_running", "evaluation"):
+        assert (stays[Stage(stage)].stays, stays[Stage(stage)].open) == (1, 0), stage
+    assert (stays[Stage.TRIAL_SCHEDULED].stays, stays[Stage.CHANGES_REQUESTED].stays) == (0, 0)
+    trial = stays[Stage.TRIAL_RUNNING].median_seconds
+    assert trial is not None and 2.0 <= trial < 10.0
+    assert [step.pilots for step in steps] == [1, 1, 1, 1, 1, 1, 0]

@@ -86,6 +86,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, object]]] = [
     ("GET", f"/api/v1/pilots/{PILOT}/workflow-history", None, ONLY_ADMIN),
     ("GET", f"/api/v1/pilots/{PILOT}/notifications", None, ONLY_ADMIN),
     ("GET", "/api/v1/admin/overview", None, ONLY_ADMIN),
+    ("GET", "/api/v1/admin/lead-times?group=town", None, ONLY_ADMIN),
+    ("GET", "/api/v1/admin/funnel?by=month", None, ONLY_ADMIN),
     ("POST", "/api/v1/themes", {"code": "green", "name": "Green"}, ONLY_ADMIN),
     ("POST", "/api/v1/towns", {"name": "Wattrelos"}, ONLY_ADMIN),
     (
