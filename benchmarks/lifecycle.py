@@ -260,9 +260,11 @@ async def worker_rss_with_open_pilots(
     count: int,
     rng: random.Random,
     concurrency: int = 50,
+    steps: int = 4,
 ) -> dict[str, Any]:
-    """Start `count` more pilots, wait until each is recorded and its email sent (then it
-    waits on its review timer), and read the worker's resident memory."""
+    """Start `count` more pilots in `steps` equal rounds; after each, wait until each is
+    recorded and its email sent (then it waits on its review timer), and read the workers'
+    resident memory: how it grows with the open pilots, not only where it ends."""
     gate = asyncio.Semaphore(concurrency)
     started = time.perf_counter()
 
@@ -271,21 +273,27 @@ async def worker_rss_with_open_pilots(
             p = proposal(rng)
             return await start_pilot(client, stack.settings, p, officer(p.town_id))
 
-    pilot_ids = list(await asyncio.gather(*(start_one() for _ in range(count))))
+    pilot_ids: list[str] = []
 
     async def all_recorded() -> bool:
         recorded = 0
-        for first in range(0, count, 1000):
+        for first in range(0, len(pilot_ids), 1000):
             recorded += await recorded_pilots(sessions, pilot_ids[first : first + 1000])
-        return recorded == count
+        return recorded == len(pilot_ids)
 
-    await wait_until(all_recorded, "open pilots recorded", seconds=3600)
-    await settle(sessions, seconds=3600)
+    by_open_pilots: dict[str, list[float]] = {}
+    for step in range(1, steps + 1):
+        more = count * step // steps - len(pilot_ids)
+        pilot_ids += await asyncio.gather(*(start_one() for _ in range(more)))
+        await wait_until(all_recorded, "open pilots recorded", seconds=3600)
+        await settle(sessions, seconds=3600)
+        by_open_pilots[str(len(pilot_ids))] = stack.worker_memory_mb_by_process("VmRSS")
     seconds = time.perf_counter() - started
     return {
         "open_pilots": count,
         "open_pilots_started_per_s": round(count / seconds, 1),
         "worker_rss_mb": stack.worker_memory_mb("VmRSS"),
         "worker_rss_mb_by_process": stack.worker_memory_mb_by_process("VmRSS"),
+        "worker_rss_mb_by_open_pilots": by_open_pilots,
         "worker_peak_rss_mb": stack.worker_memory_mb("VmHWM"),
     }

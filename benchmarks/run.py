@@ -165,6 +165,7 @@ async def _bench_memory(
     return {
         "worker_rss_mb_10k": memory["worker_rss_mb"],
         "worker_rss_mb_by_process": memory["worker_rss_mb_by_process"],
+        "worker_rss_mb_by_open_pilots": memory["worker_rss_mb_by_open_pilots"],
         "worker_rss_open_pilots": memory["open_pilots"],
         "worker_peak_rss_mb": memory["worker_peak_rss_mb"],
         "open_pilots_started_per_s": memory["open_pilots_started_per_s"],
