@@ -26,7 +26,10 @@ COPY locales ./locales
 COPY static ./static
 COPY reference ./reference
 # Installed in place: the code finds its templates and migrations beside its packages.
+# Compiled here, for the image is read-only to its user and the worker's sandbox imports
+# the workflow modules afresh for each workflow it starts (cli/worker.py).
 RUN pip install --no-deps -e . \
+    && python -m compileall -q core workflows activities service cli \
     && useradd --system --home-dir /var/lib/pilotflow --create-home pilotflow
 
 USER pilotflow

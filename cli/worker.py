@@ -1,10 +1,12 @@
 """The worker process: the pilot and account-email workflows and their activities."""
 
 import asyncio
+import compileall
 import contextlib
 import logging
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+import workflows
 from activities.account_email import AccountEmailActivities
 from activities.matching import MatchingActivities
 from activities.notifications import NotificationActivities
@@ -123,10 +126,24 @@ def build_worker(
     return Workers(pilots, email)
 
 
+def compile_workflow_bytecode() -> bool:
+    """Write the workflow modules' bytecode beside them, if it can be written there.
+
+    The sandbox imports the workflow modules afresh for every workflow instance it starts
+    (a new pilot, or one woken from its timer after it left the worker's cache). Without
+    bytecode on disk (PYTHONDONTWRITEBYTECODE) each of those imports compiled
+    workflows/pilot.py from its source: 13 % of the pilots' worker's CPU in a burst
+    (docs/PERFORMANCE.md). The image compiles it at build time; this covers the rest.
+    """
+    return bool(compileall.compile_dir(Path(workflows.__file__).parent, quiet=2))
+
+
 async def run_worker(
     settings: Settings, stop: asyncio.Event, polls: PolledQueues = PolledQueues.ALL
 ) -> None:
     """Connect and poll until `stop` is set, then shut down gracefully (see build_worker)."""
+    if not compile_workflow_bytecode():
+        log.warning("cannot write the workflows' bytecode: each new workflow compiles them")
     client = await temporal_client.connect(settings)
     engine = create_engine(settings.effective_database_url)
     try:

@@ -12,16 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
 from temporalio.service import TLSConfig
 
+from core.payloads import DATA_CONVERTER as DATA_CONVERTER
 from core.settings import Settings
-
-# Pydantic reads and writes the dates, datetimes, enums and dataclasses of the contracts. It
-# reads the JSON the default converter wrote, so recorded histories still replay; it writes a
-# UTC datetime with `Z` where that wrote `+00:00`, the same instant to both.
-DATA_CONVERTER: DataConverter = pydantic_data_converter
 
 
 class TemporalConfigError(ValueError):
