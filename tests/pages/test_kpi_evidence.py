@@ -74,7 +74,7 @@ async def _pilot(
                     reasons=["fits"],
                     status=status,
                     round=1,
-                )  # fmt: skip
+                )
             )
         session.add(
             AuditEvent(
@@ -85,7 +85,7 @@ async def _pilot(
                 stage=stage,
                 actor={"system": "timer"},
                 data={"checkin": 2},
-            )  # fmt: skip
+            )
         )
     return pilot_id
 
@@ -132,16 +132,23 @@ async def test_the_series_is_read_by_the_town_side_and_the_partner_only(
     # A company invited but not chosen reads the pilot, not its trial's evidence.
     body = await _read(client, p["headers"]["invited"], pilot_id)
     assert (body["kpi_series"], body["missed_checkins"], body["missed_checkin_count"]) == (
-        [], [], 0
-    )  # fmt: skip
+        [],
+        [],
+        0,
+    )
     # Another town does not see a pilot that was not generalized at all.
     response = await client.get(f"/api/v1/pilots/{pilot_id}", headers=p["headers"]["other_officer"])
     assert response.status_code == 404
     # ...and reads a generalized one's evaluation, never its progress reports.
     generalized = await _pilot(
-        sessions, p["town"]["id"], p["partner"]["id"], p["invited"]["id"],
-        pilot_id="g" * 32, stage=Stage.CLOSED, outcome="generalize",
-    )  # fmt: skip
+        sessions,
+        p["town"]["id"],
+        p["partner"]["id"],
+        p["invited"]["id"],
+        pilot_id="g" * 32,
+        stage=Stage.CLOSED,
+        outcome="generalize",
+    )
     body = await _read(client, p["headers"]["other_officer"], generalized)
     assert (body["kpi_series"], body["missed_checkin_count"]) == ([], 0)
     listed = await client.get("/api/v1/pilots", headers=p["headers"]["other_officer"])
@@ -192,9 +199,14 @@ async def test_the_page_shows_no_evidence_to_whom_may_not_read_it(
 ) -> None:
     p = await _parties(make_town, make_company, make_user)
     pilot_id = await _pilot(
-        sessions, p["town"]["id"], p["partner"]["id"], p["invited"]["id"],
-        pilot_id="g" * 32, stage=Stage.CLOSED, outcome="generalize",
-    )  # fmt: skip
+        sessions,
+        p["town"]["id"],
+        p["partner"]["id"],
+        p["invited"]["id"],
+        pilot_id="g" * 32,
+        stage=Stage.CLOSED,
+        outcome="generalize",
+    )
     await page_sign_in(client, "team@partner.example")
     assert 'class="kpi-chart"' in (await client.get(f"/pilots/{pilot_id}")).text
     for reader in ("team@other.example", "officer@roubaix.example"):
