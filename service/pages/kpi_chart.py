@@ -15,6 +15,7 @@ HEIGHT = 240.0
 # Room for the value labels at the left and the dates below.
 LEFT, RIGHT, TOP, BOTTOM = 56.0, 12.0, 12.0, 28.0
 Y_TICKS = 5
+SHORT_SPAN = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,14 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A stretch of the time axis: where it starts and how wide it is."""
+
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
 class Chart:
     width: float
     height: float
@@ -48,7 +57,10 @@ class Chart:
     target_y: float
     y_ticks: tuple[Tick, ...]
     x_ticks: tuple[Tick, ...]
-    missed_x: tuple[float, ...]  # where check-ins nobody answered were marked
+    # Each check-in nobody answered: from its request to when the next one marked it missed.
+    missed: tuple[Band, ...]
+    # The series spans under SHORT_SPAN: the axis needs the time of day, not only dates.
+    short: bool
 
 
 def value_range(values: Sequence[float]) -> tuple[float, float]:
@@ -94,10 +106,13 @@ def build_chart(
     target: float,
     start: datetime | None = None,
     end: datetime | None = None,
-    missed: Sequence[datetime] = (),
+    missed: Sequence[tuple[datetime, datetime]] = (),
 ) -> Chart | None:
-    """The chart of a series against its baseline and target; None with no point and no start."""
-    times = [at for at, _ in points] + list(missed)
+    """The chart of a series against its baseline and target; None with no point and no start.
+
+    `missed`: each check-in nobody answered, as (requested at, marked missed at).
+    """
+    times = [at for at, _ in points] + [at for pair in missed for at in pair]
     if not times and start is None:
         return None
     first, last = time_range(times, start, end)
@@ -112,7 +127,9 @@ def build_chart(
         return round(TOP + plot_h * (high - value) / (high - low), 2)
 
     dots = tuple(Dot(x(at), y(value), at, value) for at, value in points)
-    middle = first + (last - first) / 2
+    short = last - first < SHORT_SPAN
+    # A short span's labels carry the time of day: only its two ends have room for them.
+    ticks = (first, last) if short else (first, first + (last - first) / 2, last)
     return Chart(
         width=WIDTH,
         height=HEIGHT,
@@ -125,6 +142,7 @@ def build_chart(
         baseline_y=y(baseline),
         target_y=y(target),
         y_ticks=tuple(Tick(y(v), value=v) for v in nice_ticks(low, high)),
-        x_ticks=tuple(Tick(x(at), at=at) for at in (first, middle, last)),
-        missed_x=tuple(x(at) for at in missed),
+        x_ticks=tuple(Tick(x(at), at=at) for at in ticks),
+        missed=tuple(Band(x(since), round(x(until) - x(since), 2)) for since, until in missed),
+        short=short,
     )

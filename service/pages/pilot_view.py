@@ -59,7 +59,7 @@ class KpiPanel:
 
 def kpi_panels(state: PilotState, events: list[EventPublic]) -> list[KpiPanel]:
     """Each KPI's series against its baseline and target, with the missed check-ins marked."""
-    missed = [e.at for e in events if e.kind == EventKind.CHECKIN_MISSED]
+    missed = missed_spans(events)
     return [
         KpiPanel(
             kpi,
@@ -73,6 +73,18 @@ def kpi_panels(state: PilotState, events: list[EventPublic]) -> list[KpiPanel]:
             ),
         )
         for kpi in kpi_evidence(state)
+    ]
+
+
+def missed_spans(events: list[EventPublic]) -> list[tuple[datetime, datetime]]:
+    """Each missed check-in from its request to when it was marked missed, from the trail."""
+    requested = {
+        e.data.get("checkin"): e.at for e in events if e.kind == EventKind.CHECKIN_REQUESTED
+    }
+    return [
+        (requested.get(e.data.get("checkin"), e.at), e.at)
+        for e in events
+        if e.kind == EventKind.CHECKIN_MISSED
     ]
 
 

@@ -11,6 +11,7 @@ from service.pages.kpi_chart import (
     RIGHT,
     TOP,
     WIDTH,
+    Band,
     build_chart,
     nice_ticks,
     time_range,
@@ -52,13 +53,22 @@ def test_reports_past_the_trial_s_end_widen_the_time_axis() -> None:
     assert chart.dots[0].x == WIDTH - RIGHT
 
 
-def test_missed_checkins_are_placed_on_the_time_axis() -> None:
+def test_missed_checkins_span_from_their_request_to_the_next_checkin() -> None:
+    missed = [(START + 30 * DAY, START + 45 * DAY)]
     chart = build_chart(
-        [], baseline=5.0, target=1.0, start=START, end=START + 60 * DAY, missed=[START + 30 * DAY]
+        [], baseline=5.0, target=1.0, start=START, end=START + 60 * DAY, missed=missed
     )
     assert chart is not None
     assert chart.dots == () and chart.line == ""
-    assert chart.missed_x == (LEFT + (WIDTH - LEFT - RIGHT) / 2,)
+    plot_w = WIDTH - LEFT - RIGHT
+    assert chart.missed == (Band(LEFT + plot_w / 2, plot_w / 4),)
+    assert not chart.short
+
+
+def test_a_short_series_needs_the_time_of_day() -> None:
+    chart = build_chart([(START, 1.0)], baseline=0.0, target=2.0, end=START + DAY)
+    assert chart is not None and chart.short
+    assert [t.at for t in chart.x_ticks] == [START, START + DAY]
 
 
 def test_no_chart_without_a_trial_or_a_point() -> None:

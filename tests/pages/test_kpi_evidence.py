@@ -176,7 +176,7 @@ async def test_the_page_draws_each_kpi_with_its_table_and_prefills_the_evaluatio
     assert section.count('<circle class="point"') == 3
     assert section.count('<polyline class="series"') == 1
     assert section.count('class="baseline"') == 2 and section.count('class="target"') == 2
-    assert section.count('<line class="missed"') == 2  # check-in 2, on each chart
+    assert section.count('<rect class="missed"') == 2  # check-in 2, on each chart
     assert "<script" not in page
     # The table beside the chart: date, value, who reported.
     rows = re.findall(
