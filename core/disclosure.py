@@ -102,6 +102,8 @@ STATE_FIELDS: dict[str, Readers] = {
     "progress_window": TOWN_SIDE,
     "progress_reports": TOWN_SIDE,
     "receipts": TOWN_SIDE,
+    "checkin_reporters": TOWN_SIDE,
+    "checkin_reminded": TOWN_SIDE,
 }
 _STATE_PARTS = dataclasses.fields(PilotState)
 # While the companies may answer, the deadline is theirs too.
