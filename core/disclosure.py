@@ -102,6 +102,7 @@ STATE_FIELDS: dict[str, Readers] = {
     "progress_window": TOWN_SIDE,
     "progress_reports": TOWN_SIDE,
     "receipts": TOWN_SIDE,
+    "checkin_at": TOWN_SIDE,
     "checkin_reporters": TOWN_SIDE,
     "checkin_reminded": TOWN_SIDE,
 }

@@ -318,7 +318,8 @@ class PilotState:
     kpi_series: list[KpiSeries] = field(default_factory=list)
     missed_checkins: list[int] = field(default_factory=list)  # the latest few only
     missed_checkin_count: int = 0
-    # Who has reported since the latest check-in request, and whether it was reminded.
+    # When the latest check-in was requested, who has reported since, and if it was reminded.
+    checkin_at: datetime | None = None
     checkin_reporters: list[ReportingParty] = field(default_factory=list)
     checkin_reminded: bool = False
 

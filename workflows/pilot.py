@@ -270,11 +270,15 @@ class PilotWorkflow:
             wait = max((wake - workflow.now()).total_seconds(), 0)
             if await self._stage_leaves(Stage.TRIAL_RUNNING, seconds=wait):
                 return
-            await self._mark_checkin_missed()
+            # A check-in whose successor was already due when it was asked (the trial resumed
+            # after an extension and catches up) had no time to be answered: it is not missed.
+            if wait > 0:
+                await self._mark_checkin_missed()
             if workflow.now() >= self._state.trial_end:
                 await self._enter_evaluation(EventKind.TRIAL_ENDED, timer_actor(), {})
                 return
             self._state.checkins += 1
+            self._state.checkin_at = workflow.now()
             self._state.checkin_reporters, self._state.checkin_reminded = [], False
             seq = await self._record(
                 EventKind.CHECKIN_REQUESTED, timer_actor(), {"checkin": self._state.checkins}
@@ -301,8 +305,13 @@ class PilotWorkflow:
         if self._state.checkin_reminded or delay is None or not self._checkin_evidence():
             return False
         assert self._state.trial_start is not None
+        # From the request itself: one made late (the trial resumed after an extension) is
+        # reminded as late; a state carried over from older code knows only its schedule.
         period = self._days(self._rules.checkin_period_days)
-        remind_at = self._state.trial_start + period * self._state.checkins + self._days(delay)
+        requested = self._state.checkin_at or (
+            self._state.trial_start + period * self._state.checkins
+        )
+        remind_at = requested + self._days(delay)
         if remind_at >= wake:
             return False
         wait = max((remind_at - workflow.now()).total_seconds(), 0)

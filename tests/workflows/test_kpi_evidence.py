@@ -12,6 +12,9 @@ from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, rules, st
 from workflows.contracts import (
     SERIES_POINTS_KEPT,
     Actor,
+    DecideRequest,
+    Evaluation,
+    EvaluationRequest,
     Measurement,
     PilotState,
     ProgressRequest,
@@ -156,4 +159,29 @@ async def test_the_series_is_bounded(
     points = (await _state(handle)).kpi_series[0].points
     assert len(points) == SERIES_POINTS_KEPT
     assert points[-1].value == SERIES_POINTS_KEPT + 4 and points[0].value == 5
+    await _close(handle)
+
+
+async def test_checkins_caught_up_after_an_extension_are_neither_missed_nor_reminded_at_once(
+    env: WorkflowEnvironment, task_queue: str, recorder: Recorder
+) -> None:
+    handle = await _running_trial(env, task_queue)
+    await env.sleep(91 * DAY)  # nobody reports: check-ins 1 and 2 missed, the trial ends
+    evaluation = Evaluation([Measurement("energy", 900.0)], 3, "More time", "extend")
+    await env.sleep(69 * DAY)  # the evaluation comes late
+    await handle.execute_update(
+        PilotWorkflow.submit_evaluation, EvaluationRequest(OFFICER, evaluation)
+    )
+    extend = DecideRequest(ADMIN, "extend", extension_days=40)
+    await handle.execute_update(PilotWorkflow.decide, extend)
+    await env.sleep(41 * DAY)
+    state = await _state(handle)
+    assert state.stage == "evaluation"
+    # On resuming, the check-ins the evaluation's time held back are asked at once (3 to 5);
+    # none of them is missed for want of an answer given in no time, nor reminded at once.
+    assert [d["checkin"] for d in _data(recorder, "checkin_requested")] == [1, 2, 3, 4, 5, 6]
+    assert [d["checkin"] for d in _data(recorder, "checkin_missed")] == [1, 2, 5, 6]
+    assert [d["checkin"] for d in _data(recorder, "checkin_reminder")] == [1, 2, 5, 6]
+    assert _days(recorder, "checkin_reminder") == [37, 67, 167, 187]
+    assert (state.missed_checkins, state.missed_checkin_count) == ([1, 2, 5, 6], 4)
     await _close(handle)
