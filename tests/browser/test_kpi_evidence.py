@@ -19,7 +19,15 @@ from core.db import transaction
 from core.models import User
 from core.settings import Settings
 from service.pilots import create_pilot
-from tests.browser.site import LILLE_OFFICER, LUMEN, Api, Site, reload_until, screenshot
+from tests.browser.site import (
+    LILLE_OFFICER,
+    LUMEN,
+    PHONE,
+    Api,
+    Site,
+    reload_until,
+    screenshot,
+)
 from workflows.contracts import Kpi, Proposal
 
 pytestmark = pytest.mark.devserver
@@ -141,3 +149,10 @@ async def test_progress_reports_draw_each_kpi_against_baseline_and_target(
     # The partner reads the same evidence; nobody else's browser is needed to show it.
     await partner.goto(url)
     await expect(partner.locator("svg.kpi-chart circle.point")).to_have_count(4)
+
+    # On a phone the chart shrinks to the screen and the table goes below it.
+    phone = await site.signed_in(LILLE_OFFICER, viewport=PHONE)
+    await phone.goto(url)
+    await expect(phone.locator("svg.kpi-chart").first).to_be_visible()
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the pilot's page is {width}px wide on a phone"
