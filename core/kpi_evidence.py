@@ -17,10 +17,6 @@ class KpiEvidence:
     points: list[KpiPoint] = field(default_factory=list)
 
     @property
-    def last(self) -> KpiPoint | None:
-        return self.points[-1] if self.points else None
-
-    @property
     def value(self) -> float | None:
         return self.points[-1].value if self.points else None
 

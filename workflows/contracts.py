@@ -248,10 +248,6 @@ class KpiSeries:
     kpi: str
     points: list[KpiPoint] = field(default_factory=list)
 
-    @property
-    def last(self) -> KpiPoint | None:
-        return self.points[-1] if self.points else None
-
 
 def checkin_reminder_delay_days(rules: LifecycleRules) -> float | None:
     """How long after a check-in its reminder comes, or None if it would not come before the
@@ -521,7 +517,6 @@ def email_view(state: PilotState) -> PilotState:
         seq=state.seq,
         # Each KPI's last value only: the check-in email shows it beside baseline and target.
         kpi_series=[KpiSeries(s.kpi, s.points[-1:]) for s in state.kpi_series],
-        missed_checkin_count=state.missed_checkin_count,
     )
 
 

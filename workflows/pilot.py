@@ -344,7 +344,7 @@ class PilotWorkflow:
             return
         checkin = self._state.checkins
         if checkin in self._state.missed_checkins:
-            return  # already marked, before a continue-as-new
+            return  # marked at the trial's end, before an extension resumed it
         self._state.mark_missed(checkin)
         await self._record(EventKind.CHECKIN_MISSED, timer_actor(), {"checkin": checkin})
 
