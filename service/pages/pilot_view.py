@@ -17,7 +17,7 @@ from service.pilots import pilot_state, to_public, viewer_of, visible_pilot
 from service.schemas.pilots import EventPublic, PersonActor
 from service.use_cases.pilot_history import list_events
 from workflows.contracts import CandidateStatus, EventKind, PilotState
-from workflows.stages import Action, Role
+from workflows.stages import Action, Role, Stage
 
 
 @dataclass
@@ -47,6 +47,10 @@ ACTION_ORDER = [
     Action.WITHDRAW,
     Action.CANCEL,
 ]
+
+
+# Where a pilot's page shows its trial's evidence even before any report.
+TRIAL_STAGES = frozenset({Stage.TRIAL_RUNNING, Stage.EVALUATION, Stage.CLOSED})
 
 
 @dataclass
@@ -123,7 +127,9 @@ async def pilot_context(
         [e.actor.user_id for e in events if isinstance(e.actor, PersonActor) and e.actor.user_id],
     )
     is_company = user.role == Role.COMPANY
-    evidence = view.relation in TRIAL and view.state.trial_start is not None
+    evidence = view.relation in TRIAL and (
+        bool(view.state.kpi_series) or view.state.stage in TRIAL_STAGES
+    )
     return {
         "pilot": pilot,
         "names": await load_names(session),

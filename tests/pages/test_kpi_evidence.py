@@ -42,6 +42,7 @@ async def _pilot(
     pilot_id: str,
     stage: Stage = Stage.EVALUATION,
     outcome: str | None = None,
+    reports: bool = True,
 ) -> str:
     """A pilot past its trial: three reports of `energy`, check-in 2 missed."""
     kpis = [Kpi("energy", "kWh", 1000.0, 700.0), Kpi("complaints", "", 12.0, 4.0)]
@@ -55,11 +56,12 @@ async def _pilot(
         CandidateState(invited, "Other Co", 50.0, ["fits"], 1, CandidateStatus.NOT_SELECTED),
     ]
     state.trial_start, state.trial_end = START, START + timedelta(days=90)
-    for day, (value, party) in zip((5, 35, 40), REPORTS, strict=True):
+    for day, (value, party) in zip((5, 35, 40), REPORTS if reports else [], strict=False):
         at = START + timedelta(days=day)
         state.add_measurements([Measurement("energy", value)], at, ReportingParty(party))
-    state.checkins = 2
-    state.mark_missed(2)
+    if reports:
+        state.checkins = 2
+        state.mark_missed(2)
     async with transaction(sessions) as session:
         pilot = Pilot(id=pilot_id, workflow_id=f"pilot-{pilot_id}", created_at=START)
         apply_state(pilot, state, 1)
@@ -76,17 +78,18 @@ async def _pilot(
                     round=1,
                 )
             )
-        session.add(
-            AuditEvent(
-                pilot_id=pilot_id,
-                seq=1,
-                at=START + timedelta(days=90),
-                kind="checkin_missed",
-                stage=stage,
-                actor={"system": "timer"},
-                data={"checkin": 2},
+        if reports:
+            session.add(
+                AuditEvent(
+                    pilot_id=pilot_id,
+                    seq=1,
+                    at=START + timedelta(days=90),
+                    kind="checkin_missed",
+                    stage=stage,
+                    actor={"system": "timer"},
+                    data={"checkin": 2},
+                )
             )
-        )
     return pilot_id
 
 
@@ -215,3 +218,23 @@ async def test_the_page_shows_no_evidence_to_whom_may_not_read_it(
         page = await client.get(f"/pilots/{pilot_id}")
         assert page.status_code == 200, reader
         assert "kpi-chart" not in page.text and "812" not in page.text, reader
+
+
+async def test_a_running_trial_shows_its_empty_charts_a_scheduled_one_none(
+    client: AsyncClient, sessions, make_town, make_company, make_user
+) -> None:
+    p = await _parties(make_town, make_company, make_user)
+    ids = (p["town"]["id"], p["partner"]["id"], p["invited"]["id"])
+    running = await _pilot(
+        sessions, *ids, pilot_id="r" * 32, stage=Stage.TRIAL_RUNNING, reports=False
+    )
+    scheduled = await _pilot(
+        sessions, *ids, pilot_id="s" * 32, stage=Stage.TRIAL_SCHEDULED, reports=False
+    )
+    await page_sign_in(client, "officer@lille.example")
+    section = _section(unescape((await client.get(f"/pilots/{running}")).text))
+    assert section.count('<svg class="kpi-chart"') == 2
+    assert "<circle" not in section and "missed" not in section
+    assert section.count("No value reported yet.") == 2
+    page = (await client.get(f"/pilots/{scheduled}")).text
+    assert "evidence-title" not in page
