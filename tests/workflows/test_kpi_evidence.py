@@ -2,12 +2,14 @@
 reminder to whoever has not reported, and the check-ins nobody answered marked missed."""
 
 import asyncio
+import base64
+import json
 from datetime import timedelta
 
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support.histories import save_history
+from tests.support.histories import HISTORIES_DIR, save_history
 from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, rules, start_pilot
 from workflows.contracts import (
     SERIES_POINTS_KEPT,
@@ -23,7 +25,7 @@ from workflows.contracts import (
     ReviewRequest,
     SelectPartnerRequest,
 )
-from workflows.pilot import PilotWorkflow
+from workflows.pilot import PATCH_CHECKIN_EVIDENCE, PilotWorkflow
 
 DAY = timedelta(days=1)
 PARTNER = company("c1")
@@ -185,3 +187,21 @@ async def test_checkins_caught_up_after_an_extension_are_neither_missed_nor_remi
     assert _days(recorder, "checkin_reminder") == [37, 67, 167, 187]
     assert (state.missed_checkins, state.missed_checkin_count) == ([1, 2, 5, 6], 4)
     await _close(handle)
+
+
+def test_the_new_path_is_recorded_under_its_patch_and_old_histories_lack_it() -> None:
+    """Pilots whose history predates the reminders replay without them (test_replay.py)."""
+    assert PATCH_CHECKIN_EVIDENCE in _patches("checkin_reminded_and_missed")
+    for old in ("full_path_to_generalization", "extend_returns_to_the_trial_then_stop_closes"):
+        assert PATCH_CHECKIN_EVIDENCE not in _patches(old), old
+
+
+def _patches(name: str) -> set[str]:
+    """The patch ids whose markers a committed history holds."""
+    history = json.loads((HISTORIES_DIR / f"{name}.json").read_text())
+    found = set()
+    for event in history["events"]:
+        marker = event.get("markerRecordedEventAttributes")
+        for payload in (marker or {}).get("details", {}).get("patch-data", {}).get("payloads", []):
+            found.add(json.loads(base64.b64decode(payload["data"]))["id"])
+    return found
