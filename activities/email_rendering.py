@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from core import i18n
 from core.disclosure import disclose, email_extra, recipient_relation
+from core.kpi_evidence import kpi_evidence
 from core.pilot_state import kpi_results
 from workflows.contracts import Audience, EmailTemplate, PilotState
 
@@ -98,6 +99,7 @@ class EmailRenderer:
         i18n.install(self.env, zone)
         self.env.filters["strong"] = _strong
         self.env.globals["kpi_results"] = kpi_results
+        self.env.globals["kpi_evidence"] = kpi_evidence
 
     def render(self, template: str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:
         """The subject (one line), text and HTML of a template in a locale."""

@@ -90,6 +90,10 @@ STATE_FIELDS: dict[str, Readers] = {
     "trial_end": PUBLISHED,
     "evaluation": PUBLISHED,
     "checkins": TRIAL,
+    # The trial's evidence: read as the progress reports it is made of.
+    "kpi_series": TRIAL,
+    "missed_checkins": TRIAL,
+    "missed_checkin_count": TRIAL,
     "deadline": TRIAL,
     "waiting_on": TRIAL,
     # The workflow's own bookkeeping of bounds and retries: the API reads it from the full
@@ -98,6 +102,9 @@ STATE_FIELDS: dict[str, Readers] = {
     "progress_window": TOWN_SIDE,
     "progress_reports": TOWN_SIDE,
     "receipts": TOWN_SIDE,
+    "checkin_at": TOWN_SIDE,
+    "checkin_reporters": TOWN_SIDE,
+    "checkin_reminded": TOWN_SIDE,
 }
 _STATE_PARTS = dataclasses.fields(PilotState)
 # While the companies may answer, the deadline is theirs too.
@@ -193,6 +200,8 @@ EVENT_RULES: dict[EventKind, EventRule] = {
     EventKind.TRIAL_STARTED: EventRule(EVERYONE),
     EventKind.PROGRESS_REPORTED: EventRule(TRIAL, {"measurements": TRIAL, "note": TRIAL}),
     EventKind.CHECKIN_REQUESTED: EventRule(TRIAL, {"checkin": TRIAL}),
+    EventKind.CHECKIN_REMINDER: EventRule(TRIAL, {"checkin": TRIAL, "parties": TRIAL}),
+    EventKind.CHECKIN_MISSED: EventRule(TRIAL, {"checkin": TRIAL}),
     EventKind.TRIAL_ENDED: EventRule(EVERYONE, {"reason": TRIAL}),
     EventKind.EVALUATION_SUBMITTED: EventRule(
         PUBLISHED,
@@ -282,6 +291,7 @@ EMAIL_EXTRA_RULES: dict[str, EventRule] = {
     EmailTemplate.INVITATION: EVENT_RULES[EventKind.COMPANIES_INVITED],
     EmailTemplate.ANSWER_RECEIVED: PRIVATE,  # a company's answer, to its town only
     EmailTemplate.CHECKIN_REQUEST: EVENT_RULES[EventKind.CHECKIN_REQUESTED],
+    EmailTemplate.CHECKIN_REMINDER: EVENT_RULES[EventKind.CHECKIN_REMINDER],
     EmailTemplate.TRIAL_ENDED: EVENT_RULES[EventKind.TRIAL_ENDED],
     EmailTemplate.EVALUATION_REMINDER: EVENT_RULES[EventKind.EVALUATION_REMINDER],
     EmailTemplate.DECISION: EVENT_RULES[EventKind.DECIDED],

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     response_days: float = Field(default=14, gt=0)
     response_reminder_before_days: float = Field(default=3, gt=0)
     checkin_period_days: float = Field(default=30, gt=0)
+    # One reminder this long after each check-in, to whoever has not reported since; none
+    # when it is not less than the period (it would come after the next check-in).
+    checkin_reminder_days: float = Field(default=7, gt=0)
     evaluation_reminder_days: float = Field(default=7, gt=0)
     evaluation_reminders: int = Field(default=3, ge=0)
     default_extension_days: int = Field(default=30, ge=1)

@@ -79,6 +79,7 @@ class EmailTemplate(StrEnum):
     PARTNER_NOT_CHOSEN = "partner_not_chosen"
     TRIAL_STARTED = "trial_started"
     CHECKIN_REQUEST = "checkin_request"
+    CHECKIN_REMINDER = "checkin_reminder"
     TRIAL_ENDED = "trial_ended"
     EVALUATION_REQUEST = "evaluation_request"
     EVALUATION_REMINDER = "evaluation_reminder"
@@ -101,6 +102,8 @@ class EventKind(StrEnum):
     PARTNER_SELECTED = "partner_selected"
     TRIAL_STARTED = "trial_started"
     CHECKIN_REQUESTED = "checkin_requested"
+    CHECKIN_REMINDER = "checkin_reminder"
+    CHECKIN_MISSED = "checkin_missed"
     PROGRESS_REPORTED = "progress_reported"
     TRIAL_ENDED = "trial_ended"
     EVALUATION_REMINDER = "evaluation_reminder"
@@ -194,6 +197,9 @@ class LifecycleRules:
     response_days: float = 14
     response_reminder_before_days: float = 3
     checkin_period_days: float = 30
+    # One reminder this long after a check-in to whoever has not reported since; none if
+    # it would not come before the next check-in (see `checkin_reminder_delay_days`).
+    checkin_reminder_days: float = 7
     evaluation_reminder_days: float = 7
     evaluation_reminders: int = 3
     default_extension_days: int = 30
@@ -220,6 +226,34 @@ class CandidateState:
 class Measurement:
     kpi: str
     value: float
+
+
+# A KPI's series keeps its latest points only: progress reports are bounded per check-in,
+# but a pilot extended for years would otherwise carry them all through continue-as-new.
+SERIES_POINTS_KEPT = 120
+MISSED_CHECKINS_KEPT = 24
+
+
+@dataclass
+class KpiPoint:
+    """One measurement of a KPI: when it was reported, its value and which party reported it."""
+
+    at: datetime
+    value: float
+    reporter: ReportingParty
+
+
+@dataclass
+class KpiSeries:
+    kpi: str
+    points: list[KpiPoint] = field(default_factory=list)
+
+
+def checkin_reminder_delay_days(rules: LifecycleRules) -> float | None:
+    """How long after a check-in its reminder comes, or None if it would not come before the
+    next one (the rule is bounded below the period)."""
+    delay = rules.checkin_reminder_days
+    return delay if 0 < delay < rules.checkin_period_days else None
 
 
 @dataclass
@@ -275,9 +309,37 @@ class PilotState:
     progress_window: int = 0
     progress_reports: dict[ReportingParty, int] = field(default_factory=dict)
     receipts: list[Receipt] = field(default_factory=list)  # the latest few only
+    # The trial's evidence: each KPI's measurements in the order reported (the latest
+    # SERIES_POINTS_KEPT), and the check-ins nobody reported after (by number).
+    kpi_series: list[KpiSeries] = field(default_factory=list)
+    missed_checkins: list[int] = field(default_factory=list)  # the latest few only
+    missed_checkin_count: int = 0
+    # When the latest check-in was requested, who has reported since, and if it was reminded.
+    checkin_at: datetime | None = None
+    checkin_reporters: list[ReportingParty] = field(default_factory=list)
+    checkin_reminded: bool = False
 
     def candidate(self, company_id: str | None) -> CandidateState | None:
         return next((c for c in self.candidates if c.company_id == company_id), None)
+
+    def series(self, kpi: str) -> KpiSeries | None:
+        return next((s for s in self.kpi_series if s.kpi == kpi), None)
+
+    def add_measurements(
+        self, measurements: list[Measurement], at: datetime, party: ReportingParty
+    ) -> None:
+        """Append a progress report's measurements to each KPI's series, bounded."""
+        for measurement in measurements:
+            series = self.series(measurement.kpi)
+            if series is None:
+                series = KpiSeries(measurement.kpi)
+                self.kpi_series.append(series)
+            series.points.append(KpiPoint(at, measurement.value, party))
+            del series.points[:-SERIES_POINTS_KEPT]
+
+    def mark_missed(self, checkin: int) -> None:
+        self.missed_checkin_count += 1
+        self.missed_checkins = [*self.missed_checkins, checkin][-MISSED_CHECKINS_KEPT:]
 
 
 @dataclass
@@ -453,6 +515,8 @@ def email_view(state: PilotState) -> PilotState:
         checkins=state.checkins,
         parent_id=state.parent_id,
         seq=state.seq,
+        # Each KPI's last value only: the check-in email shows it beside baseline and target.
+        kpi_series=[KpiSeries(s.kpi, s.points[-1:]) for s in state.kpi_series],
     )
 
 

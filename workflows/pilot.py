@@ -10,7 +10,7 @@ import asyncio
 import copy
 import dataclasses
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -45,12 +45,14 @@ with workflow.unsafe.imports_passed_through():
         ProgressRequest,
         ReasonRequest,
         Receipt,
+        ReportingParty,
         RespondRequest,
         ReviewDecision,
         ReviewRequest,
         SelectPartnerRequest,
         TransitionRecord,
         WaitingOn,
+        checkin_reminder_delay_days,
         email_view,
         timer_actor,
         workflow_actor,
@@ -89,6 +91,7 @@ RECEIPTS_KEPT = 10
 PATCH_ANSWER_BOUNDS = "bounded-answers"
 PATCH_CONTINUE_AS_NEW = "continue-as-new"
 PATCH_EMAIL_TASK_QUEUE = "email-task-queue"
+PATCH_CHECKIN_EVIDENCE = "checkin-reminder-and-missed"
 
 
 @workflow.defn
@@ -262,13 +265,21 @@ class PilotWorkflow:
                 return
             next_checkin = self._state.trial_start + period * (self._state.checkins + 1)
             wake = min(next_checkin, self._state.trial_end)
+            if await self._remind_checkin_before(wake):
+                continue
             wait = max((wake - workflow.now()).total_seconds(), 0)
             if await self._stage_leaves(Stage.TRIAL_RUNNING, seconds=wait):
                 return
+            # A check-in whose successor was already due when it was asked (the trial resumed
+            # after an extension and catches up) had no time to be answered: it is not missed.
+            if wait > 0:
+                await self._mark_checkin_missed()
             if workflow.now() >= self._state.trial_end:
                 await self._enter_evaluation(EventKind.TRIAL_ENDED, timer_actor(), {})
                 return
             self._state.checkins += 1
+            self._state.checkin_at = workflow.now()
+            self._state.checkin_reporters, self._state.checkin_reminded = [], False
             seq = await self._record(
                 EventKind.CHECKIN_REQUESTED, timer_actor(), {"checkin": self._state.checkins}
             )
@@ -279,6 +290,63 @@ class PilotWorkflow:
                 company_ids=self._partner(),
                 extra={"checkin": self._state.checkins},
             )
+
+    def _checkin_evidence(self) -> bool:
+        """Reminders and missed check-ins: pilots whose history predates them go without."""
+        return self._state.checkins > 0 and workflow.patched(PATCH_CHECKIN_EVIDENCE)
+
+    async def _remind_checkin_before(self, wake: datetime) -> bool:
+        """Wait for the latest check-in's reminder time and remind whoever has not reported.
+
+        True once it was handled (sent, or not needed) or the stage moved on; False if no
+        reminder is due before `wake` (the next check-in or the trial's end).
+        """
+        delay = checkin_reminder_delay_days(self._rules)
+        if self._state.checkin_reminded or delay is None or not self._checkin_evidence():
+            return False
+        assert self._state.trial_start is not None
+        # From the request itself: one made late (the trial resumed after an extension) is
+        # reminded as late; a state carried over from older code knows only its schedule.
+        period = self._days(self._rules.checkin_period_days)
+        requested = self._state.checkin_at or (
+            self._state.trial_start + period * self._state.checkins
+        )
+        remind_at = requested + self._days(delay)
+        if remind_at >= wake:
+            return False
+        wait = max((remind_at - workflow.now()).total_seconds(), 0)
+        if await self._stage_leaves(Stage.TRIAL_RUNNING, seconds=wait):
+            return True
+        self._state.checkin_reminded = True
+        town, partner = ReportingParty.TOWN, ReportingParty.PARTNER
+        silent = [p for p in (town, partner) if p not in self._state.checkin_reporters]
+        companies = self._partner() if partner in silent else []
+        audiences = ([Audience.TOWN] if town in silent else []) + (
+            [Audience.COMPANIES] if companies else []
+        )
+        if not audiences:
+            return True
+        checkin = self._state.checkins
+        data = {"checkin": checkin, "parties": [str(p) for p in silent]}
+        seq = await self._record(EventKind.CHECKIN_REMINDER, timer_actor(), data)
+        self._notify(
+            EmailTemplate.CHECKIN_REMINDER,
+            seq,
+            audiences,
+            company_ids=companies,
+            extra={"checkin": checkin},
+        )
+        return True
+
+    async def _mark_checkin_missed(self) -> None:
+        """The next check-in or the trial's end came with no report since the latest one."""
+        if self._state.checkin_reporters or not self._checkin_evidence():
+            return
+        checkin = self._state.checkins
+        if checkin in self._state.missed_checkins:
+            return  # marked at the trial's end, before an extension resumed it
+        self._state.mark_missed(checkin)
+        await self._record(EventKind.CHECKIN_MISSED, timer_actor(), {"checkin": checkin})
 
     async def _await_decision(self) -> None:
         for reminder in range(1, self._rules.evaluation_reminders + 1):
@@ -438,6 +506,9 @@ class PilotWorkflow:
         # Counted before the first await, so the next Update's validator already sees it.
         party = reporter(request.actor)
         self._state.progress_reports[party] = self._state.progress_reports.get(party, 0) + 1
+        self._state.add_measurements(request.measurements, workflow.now(), party)
+        if party not in self._state.checkin_reporters:
+            self._state.checkin_reporters = [*self._state.checkin_reporters, party]
         await self._record(EventKind.PROGRESS_REPORTED, request.actor, data)
         return self._result()
 
@@ -493,6 +564,8 @@ class PilotWorkflow:
             self._state.trial_end = max(self._state.trial_end, workflow.now()) + self._days(days)
             self._state.deadline = self._state.trial_end
             self._state.evaluation = None
+            # The latest check-in's reminder time has passed: the extension does not send it.
+            self._state.checkin_reminded = True
             data["extension_days"] = days
             seq = await self._record(EventKind.DECIDED, request.actor, data, Stage.TRIAL_RUNNING)
         else:

@@ -13,7 +13,14 @@ from jinja2.runtime import Context
 from core.i18n import translate
 from core.lead_times import Milestone
 from core.models import NotificationStatus
-from workflows.contracts import CandidateStatus, Decision, EventKind, ReviewDecision, WaitingOn
+from workflows.contracts import (
+    CandidateStatus,
+    Decision,
+    EventKind,
+    ReportingParty,
+    ReviewDecision,
+    WaitingOn,
+)
 from workflows.messages import N_
 from workflows.stages import Role, Stage
 
@@ -101,6 +108,8 @@ EVENT = _every(
         EventKind.TRIAL_STARTED: N_("Trial started"),
         EventKind.CHECKIN_REQUESTED: N_("Progress report requested"),
         EventKind.PROGRESS_REPORTED: N_("Progress reported"),
+        EventKind.CHECKIN_REMINDER: N_("Progress report reminder sent"),
+        EventKind.CHECKIN_MISSED: N_("Progress report missed"),
         EventKind.TRIAL_ENDED: N_("Trial ended"),
         EventKind.EVALUATION_REMINDER: N_("Evaluation reminder sent"),
         EventKind.EVALUATION_SUBMITTED: N_("Evaluation submitted"),
@@ -133,6 +142,10 @@ MILESTONE = _every(
         Milestone.REPLICATED: N_("Replicated by another town"),
     },
 )
+REPORTER = _every(
+    ReportingParty,
+    {ReportingParty.TOWN: N_("Town"), ReportingParty.PARTNER: N_("Partner")},
+)
 LOCALE = {"fr": "Français", "en": "English"}
 
 LABELS: dict[str, dict[str, str]] = {
@@ -144,6 +157,7 @@ LABELS: dict[str, dict[str, str]] = {
     "event": EVENT,
     "email_status": EMAIL_STATUS,
     "milestone": MILESTONE,
+    "reporter": REPORTER,
     "locale": LOCALE,
 }
 

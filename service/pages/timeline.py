@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from service.schemas.pilots import EventPublic, PersonActor, SystemActor
-from workflows.contracts import SystemKind
+from workflows.contracts import ReportingParty, SystemKind
 from workflows.messages import N_
 
 Format = Literal["text", "number", "datetime", "decision", "yes_no", "list", "measurements"]
@@ -32,9 +32,15 @@ _DETAILS: dict[str, tuple[str, Format]] = {
     "expired": (N_("Without an answer"), "list"),
     "measurements": (N_("Measurements"), "measurements"),
     "kpi_results": (N_("Results"), "measurements"),
+    "parties": (N_("Not reported yet"), "list"),
 }
 _COMPANY_KEYS = ("company_id", "company_ids", "expired")
 ANOTHER_COMPANY = N_("another company")
+# Whom a check-in's reminder went to: the parties that had not reported.
+PARTIES: dict[str, str] = {
+    ReportingParty.TOWN: N_("the town"),
+    ReportingParty.PARTNER: N_("the partner"),
+}
 
 
 @dataclass
@@ -89,6 +95,8 @@ def _details(data: dict[str, Any], companies: dict[str, str]) -> list[Detail]:
             continue
         if key in _COMPANY_KEYS:
             value = _company_names(value, companies)
+        elif key == "parties" and isinstance(value, list):
+            value = [PARTIES.get(str(party), str(party)) for party in value]
         elif format_ == "measurements":
             value = [(m.get("kpi"), m.get("value")) for m in value if isinstance(m, dict)]
         elif format_ == "datetime" and isinstance(value, str):

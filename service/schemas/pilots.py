@@ -8,7 +8,14 @@ from pydantic.json_schema import SkipJsonSchema
 
 from core.models import NotificationStatus
 from service.schemas.common import Body, Description, Id, Name, Patch, Tags, ThemeCode
-from workflows.contracts import CandidateStatus, Decision, Outcome, ReviewDecision, SystemKind
+from workflows.contracts import (
+    CandidateStatus,
+    Decision,
+    Outcome,
+    ReportingParty,
+    ReviewDecision,
+    SystemKind,
+)
 
 KpiName = Annotated[str, Field(min_length=1, max_length=100)]
 Amount = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
@@ -79,6 +86,17 @@ class EvaluationPublic(BaseModel):
     recommendation: Decision
 
 
+class KpiPointPublic(BaseModel):
+    at: datetime
+    value: float
+    reporter: ReportingParty = Field(description="Who reported it: `town` or `partner`")
+
+
+class KpiSeriesPublic(BaseModel):
+    kpi: str
+    points: list[KpiPointPublic] = Field(description="The progress reports' values, oldest first")
+
+
 class PilotPublic(BaseModel):
     id: str
     town_id: str
@@ -105,6 +123,13 @@ class PilotPublic(BaseModel):
     evaluation: EvaluationPublic | None = Field(
         default=None, description="The town's evaluation, once submitted, for whoever may read it"
     )
+    kpi_series: list[KpiSeriesPublic] = Field(
+        default=[], description="Each KPI's measured values during the trial, for its readers"
+    )
+    missed_checkins: list[int] = Field(
+        default=[], description="The latest check-ins (by number) nobody reported after"
+    )
+    missed_checkin_count: int = Field(default=0, description="How many check-ins were missed")
     allowed_actions: list[str] = Field(description="What the caller may do now")
     parent_id: str | None
     created_at: datetime

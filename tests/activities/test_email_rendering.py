@@ -17,7 +17,7 @@ from activities.email_rendering import (
 from core.i18n import normalize_locale
 from core.settings import PROJECT_ROOT
 from core.temporal_client import DATA_CONVERTER
-from tests.support.sample_pilot import SAMPLE_EXTRAS, sample_pilot_state
+from tests.support.sample_pilot import PARTNER_ID, SAMPLE_EXTRAS, sample_pilot_state
 from workflows.contracts import EmailTemplate, PilotState
 
 # The keys the workflow really sends, read from its `_notify(EmailTemplate.…)` calls.
@@ -210,3 +210,22 @@ def test_the_generalization_offer_links_to_the_profile(
     assert 'href="https://pilotflow.example/profile"' in html
     promise = {"fr": "désactiver ces propositions", "en": "turn these offers off"}[locale]
     assert promise in text and promise in html
+
+
+@pytest.mark.parametrize("template", ["checkin_request", "checkin_reminder"])
+def test_the_checkin_emails_show_each_kpi_s_last_value(
+    renderer: EmailRenderer, template: str
+) -> None:
+    _, text, html = render(renderer, template, "en")
+    assert (
+        "Énergie consommée: 8,250.5 kWh/mois on 3 June 2025 (baseline 12,000, target 8,000)" in text
+    )
+    assert "Satisfaction des riverains: not reported yet (baseline 60, target 75)" in text
+    assert "8,250.5 kWh/mois on 3 June 2025" in html
+    _, fr_text, _ = render(renderer, template, "fr")
+    assert "8\u202f250,5 kWh/mois le 3 juin 2025" in fr_text
+    # The partner reads the trial's values; a company invited but not chosen does not.
+    _, partner_text, _ = render(renderer, template, "en", company_id=PARTNER_ID)
+    assert "8,250.5" in partner_text
+    _, other_text, _ = render(renderer, template, "en", company_id="c-other")
+    assert "8,250.5" not in other_text

@@ -47,6 +47,7 @@ def closed_pilot() -> PilotState:
         CandidateState(DECLINED, "Declined SA", 7.5, ["near"], 1, "declined", "Pas cette fois."),
         CandidateState(EXPIRED, "Silent SARL", 3.0, ["tags"], 1, "expired", ""),
     ]
+    state.mark_missed(2)
     return state
 
 
@@ -104,6 +105,8 @@ def _fields(state: PilotState) -> dict[str, Any]:
         "checkins": state.checkins,
         "deadline": state.deadline is not None,
         "waiting_on": state.waiting_on,
+        "kpi_points": sum(len(series.points) for series in state.kpi_series),
+        "missed_checkins": (state.missed_checkins, state.missed_checkin_count),
     }
 
 
@@ -117,6 +120,8 @@ EVERYTHING = {
     "checkins": 3,
     "deadline": True,
     "waiting_on": "admin",
+    "kpi_points": 2,  # the trial's evidence: the town's side and the partner only
+    "missed_checkins": ([2], 1),
 }
 NOTHING = {
     "candidates": [],
@@ -128,6 +133,8 @@ NOTHING = {
     "checkins": 0,
     "deadline": False,
     "waiting_on": None,
+    "kpi_points": 0,
+    "missed_checkins": ([], 0),
 }
 PUBLISHED = {
     "outcome": "generalize",
@@ -212,6 +219,8 @@ EVENTS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("cancelled", {"reason": "X"}, OFFICER),
     ("unmatched", {"reason": "U"}, TIMER),
     ("generalization_offered", {}, TIMER),
+    ("checkin_reminder", {"checkin": 2, "parties": ["town", "partner"]}, TIMER),
+    ("checkin_missed", {"checkin": 2}, TIMER),
 ]
 
 # For each relation, the data each event shows (None: the event is not shown). The town's
@@ -239,6 +248,8 @@ EXPECTED_EVENTS: dict[Relation, list[dict[str, Any] | None]] = {
         {"reason": "X"},
         {"reason": "U"},
         {},
+        {"checkin": 2, "parties": ["town", "partner"]},
+        {"checkin": 2},
     ],
     INVITED: [
         {"title": "T"},
@@ -262,6 +273,8 @@ EXPECTED_EVENTS: dict[Relation, list[dict[str, Any] | None]] = {
         {},
         {},
         {},
+        None,
+        None,
     ],
     OTHER: [
         {"title": "T"},
@@ -285,6 +298,8 @@ EXPECTED_EVENTS: dict[Relation, list[dict[str, Any] | None]] = {
         {},
         {},
         {},
+        None,
+        None,
     ],
     NONE: [None] * len(EVENTS),
     A: [data for _, data, _ in EVENTS],

@@ -46,6 +46,10 @@ PILOT_FIELDS: dict[str, set[str] | str] = {
     "evaluation": PUBLISHED,
     "deadline": TRIAL,  # and an invited company's, while it may answer
     "waiting_on": TRIAL,
+    # The trial's evidence (the others read [], [] and 0).
+    "kpi_series": TRIAL,
+    "missed_checkins": TRIAL,
+    "missed_checkin_count": TRIAL,
 }
 # Each event kind: who reads it, and who reads each key of its data.
 EVENTS: dict[str, tuple[set[str], dict[str, set[str]]]] = {
@@ -65,6 +69,8 @@ EVENTS: dict[str, tuple[set[str], dict[str, set[str]]]] = {
     "trial_started": (EVERYONE, {}),
     "progress_reported": (TRIAL, {"measurements": TRIAL, "note": TRIAL}),
     "checkin_requested": (TRIAL, {"checkin": TRIAL}),
+    "checkin_reminder": (TRIAL, {"checkin": TRIAL, "parties": TRIAL}),
+    "checkin_missed": (TRIAL, {"checkin": TRIAL}),
     "trial_ended": (EVERYONE, {"reason": TRIAL}),
     "evaluation_reminder": (TRIAL, {"reminder": TRIAL}),
     "evaluation_submitted": (
@@ -203,7 +209,7 @@ class Scene:
                 elif relation in readers or (name in DEADLINE and relation in answering):
                     assert seen[name] == whole[name], where
                 else:
-                    assert seen[name] in (None, []), where
+                    assert seen[name] in (None, [], 0), where
         assert (await self.api.get(url, headers=self.stranger.headers)).status_code == 404
 
     async def check_events(self, url: str, relations: tuple[str, ...]) -> list[str]:
@@ -305,6 +311,9 @@ async def test_each_party_reads_its_part_of_a_generalized_pilot(api: AsyncClient
     } <= set(kinds)  # fmt: skip
     other = await scene.get(url, OTHER)
     assert other["partner_company_name"] == "Partner Co" and other["evaluation"]["lessons"]
+    # The evidence the matrix compared was there: the partner's and the town's reports.
+    reporters = [p["reporter"] for p in (await scene.get(url, ADMIN_R))["kpi_series"][0]["points"]]
+    assert reporters == ["partner", "town"] and other["kpi_series"] == []
     assert other["candidates"] == [] and other["allowed_actions"] == ["replicate"]
     declined = await scene.get(url, DECLINED)
     assert [c["message"] for c in declined["candidates"]] == [OFFER_D]

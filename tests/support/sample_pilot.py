@@ -7,9 +7,12 @@ from workflows.contracts import (
     CandidateStatus,
     Evaluation,
     Kpi,
+    KpiPoint,
+    KpiSeries,
     Measurement,
     PilotState,
     Proposal,
+    ReportingParty,
 )
 
 PARTNER_ID = "c0ffee00000000000000000000000001"
@@ -26,6 +29,7 @@ SAMPLE_EXTRAS: dict[str, dict[str, object]] = {
     "partner_not_chosen": {},
     "trial_started": {},
     "checkin_request": {"checkin": 2},
+    "checkin_reminder": {"checkin": 2},
     "trial_ended": {"reason": "Capteurs défaillants"},
     "evaluation_request": {},
     "evaluation_reminder": {"reminder": 1},
@@ -84,4 +88,13 @@ def sample_pilot_state(
             recommendation="generalize",
         ),
         seq=12,
+        kpi_series=[
+            KpiSeries(
+                "Énergie consommée",
+                [
+                    KpiPoint(datetime(2025, 5, 2, 8, tzinfo=UTC), 9800.0, ReportingParty.TOWN),
+                    KpiPoint(datetime(2025, 6, 3, 8, tzinfo=UTC), 8250.5, ReportingParty.PARTNER),
+                ],
+            )
+        ],
     )

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.support.histories import save_history
 from tests.workflows.harness import ADMIN, OFFICER, Recorder, company, rules, start_pilot
 from workflows.contracts import (
+    SERIES_POINTS_KEPT,
     DecideRequest,
     Evaluation,
     EvaluationRequest,
@@ -136,3 +137,9 @@ async def test_a_five_year_pilot_continues_as_new_and_stays_small(
     assert [t.seq for t in sorted(recorder.transitions, key=lambda t: t.seq)] == list(
         range(1, len(kinds) + 1)
     )
+    # Each KPI's series is carried from run to run, bounded to its latest points.
+    last = max(recorder.transitions, key=lambda t: t.seq).state
+    (series,) = last.kpi_series
+    assert len(series.points) == min(played.reports, SERIES_POINTS_KEPT)
+    assert played.reports > SERIES_POINTS_KEPT // 2 > 0
+    assert {p.reporter for p in series.points} == {"town", "partner"}

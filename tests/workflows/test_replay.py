@@ -25,6 +25,7 @@ def test_every_path_has_a_recorded_history() -> None:
         "extend_returns_to_the_trial_then_stop_closes",
         "withdraw_while_scheduled_and_preferred_partner_first",
         "generalized_on_dev_server",
+        "checkin_reminded_and_missed",
     }
     assert expected <= names
 
