@@ -122,6 +122,7 @@ AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]
 TownOfficer = Annotated[User, Depends(require_role(Role.TOWN_OFFICER))]
 CompanyUser = Annotated[User, Depends(require_role(Role.COMPANY))]
 AdminOrCompany = Annotated[User, Depends(require_role(Role.ADMIN, Role.COMPANY))]
+AdminOrOfficer = Annotated[User, Depends(require_role(Role.ADMIN, Role.TOWN_OFFICER))]
 
 
 def get_temporal(request: Request) -> TemporalConnector:

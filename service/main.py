@@ -20,6 +20,7 @@ from service.routes import (
     admin,
     auth,
     companies,
+    exports,
     health,
     imports,
     pilot_actions,
@@ -46,6 +47,7 @@ ROUTERS = (
     themes.router,
     towns.router,
     companies.router,
+    exports.router,  # before pilots': `/pilots/export` is no pilot's id
     pilots.router,
     pilot_actions.router,
     pilot_history.router,

@@ -1,0 +1,99 @@
+"""Downloads: the pilots with the list's filters, one pilot's audit record, the KPI report."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+
+from service.deps import (
+    AdminOrOfficer,
+    Reader,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+    TemporalConnectorDep,
+)
+from service.errors import error_responses
+from service.routes.pilot_filters import ListFilters
+from service.schemas.common import IdPath
+from service.schemas.exports import AuditExport, ExportFormat
+from service.use_cases import exports
+from service.use_cases.exports import Export
+
+router = APIRouter(tags=["exports"], responses=error_responses(401))
+
+Format = Annotated[
+    ExportFormat,
+    Query(alias="format", description="`csv` (a header row, then one row each) or `json`"),
+]
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, "application/json": {}},
+        "description": "The file, streamed; `Content-Disposition` names it",
+    }
+}
+
+
+def streamed(export: Export) -> StreamingResponse:
+    """The export as a download, written out as its chunks come."""
+    disposition = f'attachment; filename="{export.filename}"'
+    return StreamingResponse(
+        export.body, media_type=export.media_type, headers={"Content-Disposition": disposition}
+    )
+
+
+@router.get(
+    "/api/v1/pilots/export",
+    response_class=StreamingResponse,
+    responses={**_DOWNLOAD, **error_responses()},
+)
+async def export_pilots(
+    *,
+    session: SessionDep,
+    sessions: SessionmakerDep,
+    user: Reader,
+    filters: ListFilters,
+    fmt: Format = ExportFormat.CSV,
+) -> StreamingResponse:
+    """Every pilot the list would show the caller with these filters, newest first, streamed.
+
+    JSON: an array of Pilot bodies. CSV: one column per Pilot field; lists and objects as
+    JSON text in their cell; text that a spreadsheet would run as a formula starts with `'`.
+    """
+    return streamed(await exports.export_pilots(session, sessions, user, filters, fmt))
+
+
+@router.get("/api/v1/pilots/{pilot_id}/audit-export", responses=error_responses(404, 503))
+async def audit_export(
+    *,
+    pilot_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    connector: TemporalConnectorDep,
+    user: Reader,
+    response: Response,
+) -> AuditExport:
+    """The pilot, its audit trail and, for an admin, its Temporal history and email, in one."""
+    document = await exports.audit_export(session, connector, settings, user, pilot_id)
+    disposition = f'attachment; filename="{exports.audit_filename(document.pilot)}"'
+    response.headers["Content-Disposition"] = disposition
+    return document
+
+
+@router.get(
+    "/api/v1/reports/kpi-results",
+    response_class=StreamingResponse,
+    responses={**_DOWNLOAD, **error_responses(403)},
+)
+async def kpi_results(
+    *,
+    session: SessionDep,
+    sessions: SessionmakerDep,
+    user: AdminOrOfficer,
+    fmt: Format = ExportFormat.CSV,
+) -> StreamingResponse:
+    """One row per KPI of each evaluated pilot, for the council's report, streamed.
+
+    An admin reads every town's; a town officer its own town's only; a company 403.
+    """
+    return streamed(await exports.export_kpi_results(session, sessions, user, fmt))
