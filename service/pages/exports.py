@@ -7,18 +7,18 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from core.models import User
 from service.deps import (
+    ListFilters,
     SessionDep,
     SessionmakerDep,
     SettingsDep,
     TemporalConnectorDep,
     require_role,
 )
+from service.downloads import streamed
 from service.pages.routing import page_router
 from service.pages.session import PageUser, get_page_user
-from service.routes.exports import Format, streamed
-from service.routes.pilot_filters import ListFilters
 from service.schemas.common import IdPath
-from service.schemas.exports import ExportFormat
+from service.schemas.exports import ExportFormat, Format
 from service.use_cases import exports
 from workflows.stages import Role
 

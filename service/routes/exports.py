@@ -1,45 +1,33 @@
 """Downloads: the pilots with the list's filters, one pilot's audit record, the KPI report."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
 from service.deps import (
     AdminOrOfficer,
+    ListFilters,
     Reader,
     SessionDep,
     SessionmakerDep,
     SettingsDep,
     TemporalConnectorDep,
 )
+from service.downloads import streamed
 from service.errors import error_responses
-from service.routes.pilot_filters import ListFilters
 from service.schemas.common import IdPath
-from service.schemas.exports import AuditExport, ExportFormat
+from service.schemas.exports import AuditExport, ExportFormat, Format
 from service.use_cases import exports
-from service.use_cases.exports import Export
 
 router = APIRouter(tags=["exports"], responses=error_responses(401))
 
-Format = Annotated[
-    ExportFormat,
-    Query(alias="format", description="`csv` (a header row, then one row each) or `json`"),
-]
 _DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/csv": {}, "application/json": {}},
         "description": "The file, streamed; `Content-Disposition` names it",
     }
 }
-
-
-def streamed(export: Export) -> StreamingResponse:
-    """The export as a download, written out as its chunks come."""
-    disposition = f'attachment; filename="{export.filename}"'
-    return StreamingResponse(
-        export.body, media_type=export.media_type, headers={"Content-Disposition": disposition}
-    )
 
 
 @router.get(

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, status
 from service.deps import (
     CurrentUser,
     IdempotencyKey,
+    ListFilters,
     Reader,
     SessionDep,
     SessionmakerDep,
@@ -15,7 +16,6 @@ from service.deps import (
     TownOfficer,
 )
 from service.errors import error_responses
-from service.routes.pilot_filters import ListFilters
 from service.schemas.common import IdPath
 from service.schemas.pilots import PilotCreate, PilotPage, PilotPublic
 from service.use_cases import pilot_actions, pilots

@@ -2,7 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from service.schemas.pilots import (
@@ -17,6 +19,12 @@ from workflows.contracts import Outcome
 class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
+
+
+Format = Annotated[
+    ExportFormat,
+    Query(alias="format", description="`csv` (a header row, then one row each) or `json`"),
+]
 
 
 class AuditExport(BaseModel):
