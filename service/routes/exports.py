@@ -17,23 +17,36 @@ from service.deps import (
 from service.downloads import streamed
 from service.errors import error_responses
 from service.schemas.common import IdPath
-from service.schemas.exports import AuditExport, ExportFormat, Format
+from service.schemas.exports import AuditExport, ExportFormat, Format, KpiResultRow
+from service.schemas.pilots import PilotPublic
 from service.use_cases import exports
 
 router = APIRouter(tags=["exports"], responses=error_responses(401))
 
-_DOWNLOAD: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {"text/csv": {}, "application/json": {}},
-        "description": "The file, streamed; `Content-Disposition` names it",
+_NAMED = {
+    "Content-Disposition": {
+        "description": '`attachment; filename="..."`: the file\'s name',
+        "schema": {"type": "string"},
     }
 }
+
+
+def _download(model: Any) -> dict[int | str, dict[str, Any]]:
+    """A streamed file's 200: CSV text, or `model` as JSON."""
+    return {
+        200: {
+            "model": model,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The file, streamed",
+            "headers": _NAMED,
+        }
+    }
 
 
 @router.get(
     "/api/v1/pilots/export",
     response_class=StreamingResponse,
-    responses={**_DOWNLOAD, **error_responses()},
+    responses={**_download(list[PilotPublic]), **error_responses()},
 )
 async def export_pilots(
     *,
@@ -51,7 +64,10 @@ async def export_pilots(
     return streamed(await exports.export_pilots(session, sessions, user, filters, fmt))
 
 
-@router.get("/api/v1/pilots/{pilot_id}/audit-export", responses=error_responses(404, 503))
+@router.get(
+    "/api/v1/pilots/{pilot_id}/audit-export",
+    responses={200: {"headers": _NAMED}, **error_responses(404, 503)},
+)
 async def audit_export(
     *,
     pilot_id: IdPath,
@@ -71,7 +87,7 @@ async def audit_export(
 @router.get(
     "/api/v1/reports/kpi-results",
     response_class=StreamingResponse,
-    responses={**_DOWNLOAD, **error_responses(403)},
+    responses={**_download(list[KpiResultRow]), **error_responses(403)},
 )
 async def kpi_results(
     *,
