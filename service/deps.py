@@ -3,20 +3,22 @@
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from core.db import transaction
 from core.models import User
+from core.pilot_repository import PilotFilters
 from core.settings import Settings
 from service.auth import SignedIn, signed_in
 from service.errors import Forbidden, Unauthorized
+from service.schemas.common import ThemeCode
 from service.temporal import TemporalConnector
 from service.use_cases.accounts import AccountGuards
 from workflows.messages import N_
-from workflows.stages import Role
+from workflows.stages import Role, Stage
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`")
 
@@ -122,6 +124,7 @@ AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]
 TownOfficer = Annotated[User, Depends(require_role(Role.TOWN_OFFICER))]
 CompanyUser = Annotated[User, Depends(require_role(Role.COMPANY))]
 AdminOrCompany = Annotated[User, Depends(require_role(Role.ADMIN, Role.COMPANY))]
+AdminOrOfficer = Annotated[User, Depends(require_role(Role.ADMIN, Role.TOWN_OFFICER))]
 
 
 def get_temporal(request: Request) -> TemporalConnector:
@@ -168,3 +171,17 @@ IdempotencyKey = Annotated[
         description="Repeat a request with the same key to get the same pilot, not a second one",
     ),
 ]
+
+
+def pilot_filters(
+    *,
+    stage: Stage | None = None,
+    theme: ThemeCode | None = None,
+    town_id: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in title or summary")] = None,
+) -> PilotFilters:
+    """The pilot list's filters, each optional; the list and its exports take exactly these."""
+    return PilotFilters(stage=stage, theme=theme, town_id=town_id, q=q)
+
+
+ListFilters = Annotated[PilotFilters, Depends(pilot_filters)]

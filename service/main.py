@@ -21,6 +21,7 @@ from service.routes import (
     admin,
     auth,
     companies,
+    exports,
     health,
     imports,
     lead_times,
@@ -48,6 +49,7 @@ ROUTERS = (
     themes.router,
     towns.router,
     companies.router,
+    exports.router,  # before pilots': `/pilots/export` is no pilot's id
     pilots.router,
     pilot_actions.router,
     pilot_history.router,

@@ -15,6 +15,7 @@ from service.pages import (
     admin,
     admin_directory,
     company,
+    exports,
     imports,
     monitoring,
     officer,
@@ -43,6 +44,7 @@ PAGE_ROUTERS = (
     unsubscribe.router,
     password.router,
     profile.router,
+    exports.router,
 )
 
 

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter
 
-from core.models import NotificationStatus
 from service.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, TemporalClientDep
 from service.errors import error_responses
 from service.schemas.common import IdPath
@@ -42,17 +41,5 @@ async def list_notifications(
     *, pilot_id: IdPath, session: SessionDep, admin: AdminUser
 ) -> list[NotificationPublic]:
     """Every email the pilot caused, with its delivery status (admin)."""
-    return [
-        NotificationPublic(
-            id=n.id,
-            to=n.to_address,
-            template=n.template,
-            subject=n.subject,
-            status=NotificationStatus(n.status),
-            attempts=n.attempts,
-            last_error=n.last_error,
-            sent_at=n.sent_at,
-            created_at=n.created_at,
-        )
-        for n in await pilot_history.list_notifications(session, admin, pilot_id)
-    ]
+    notifications = await pilot_history.list_notifications(session, admin, pilot_id)
+    return [pilot_history.notification_public(n) for n in notifications]

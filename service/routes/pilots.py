@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from core.pilot_repository import PilotFilters
 from service.deps import (
     CurrentUser,
     IdempotencyKey,
+    ListFilters,
     Reader,
     SessionDep,
     SessionmakerDep,
@@ -16,10 +16,9 @@ from service.deps import (
     TownOfficer,
 )
 from service.errors import error_responses
-from service.schemas.common import IdPath, ThemeCode
+from service.schemas.common import IdPath
 from service.schemas.pilots import PilotCreate, PilotPage, PilotPublic
 from service.use_cases import pilot_actions, pilots
-from workflows.stages import Stage
 
 router = APIRouter(prefix="/api/v1/pilots", tags=["pilots"], responses=error_responses(401))
 
@@ -43,15 +42,11 @@ async def list_pilots(
     *,
     session: SessionDep,
     user: Reader,
-    stage: Stage | None = None,
-    theme: ThemeCode | None = None,
-    town_id: Annotated[str | None, Query(max_length=32)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words in title or summary")] = None,
+    filters: ListFilters,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> PilotPage:
     """The pilots the caller may see, newest first, a page at a time."""
-    filters = PilotFilters(stage=stage, theme=theme, town_id=town_id, q=q)
     return await pilots.list_pilots(session, user, filters, limit=limit, cursor=cursor)
 
 

@@ -6,11 +6,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from core.disclosure import EventView, relation_of, view_event
-from core.models import AuditEvent, Notification, User
+from core.models import AuditEvent, Notification, NotificationStatus, User
 from core.pilot_repository import PilotRepository
 from core.settings import Settings
 from service.pilots import pilot_state, viewer_of, visible_pilot
-from service.schemas.pilots import EventPublic, PersonActor, SystemActor, WorkflowHistoryPublic
+from service.schemas.pilots import (
+    EventPublic,
+    NotificationPublic,
+    PersonActor,
+    SystemActor,
+    WorkflowHistoryPublic,
+)
 from service.workflow_history import summarise_history, temporal_ui_url
 from workflows.contracts import workflow_id
 
@@ -64,3 +70,18 @@ async def list_notifications(
     """Every email the pilot caused, bodies included, with its delivery status."""
     await visible_pilot(session, admin, pilot_id)
     return list(await PilotRepository(session).notifications(pilot_id))
+
+
+def notification_public(notification: Notification) -> NotificationPublic:
+    """An email as GET .../notifications shows it: its recipient, subject and delivery."""
+    return NotificationPublic(
+        id=notification.id,
+        to=notification.to_address,
+        template=notification.template,
+        subject=notification.subject,
+        status=NotificationStatus(notification.status),
+        attempts=notification.attempts,
+        last_error=notification.last_error,
+        sent_at=notification.sent_at,
+        created_at=notification.created_at,
+    )
