@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
 from playwright.async_api import expect
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import transaction
@@ -28,30 +28,41 @@ TOWNS = {
 @pytest_asyncio.fixture
 async def region(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
     """This test's pilots, removed after it: generalized ones would be offered to the
-    officers of the other tests."""
-    await _write(sessions)
+    officers of the other tests. Towns another test made (an import) are used as they are."""
+    created = await _write(sessions)
     yield
     prefixes = ("leadtime%", "ltwattignies%")
     async with transaction(sessions) as session:
         trail = or_(*(AuditEvent.pilot_id.like(prefix) for prefix in prefixes))
         await session.execute(delete(AuditEvent).where(trail))
         await session.execute(delete(Pilot).where(or_(*(Pilot.id.like(p) for p in prefixes))))
-        await session.execute(delete(Town).where(Town.id.in_(TOWNS)))
+        await session.execute(delete(Town).where(Town.id.in_(created)))
 
 
-async def _write(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def _town_ids(session: AsyncSession) -> tuple[dict[str, str], list[str]]:
+    """Each of TOWNS's names → the id of the town so named, made if none is; and those made."""
+    existing = dict(
+        (await session.execute(select(Town.name, Town.id).where(Town.name.in_(TOWNS.values()))))
+        .tuples()
+        .all()
+    )
+    missing = {key: name for key, name in TOWNS.items() if name not in existing}
+    session.add_all(Town(id=key, name=name) for key, name in missing.items())
+    await session.flush()
+    return {key: existing.get(name, key) for key, name in TOWNS.items()}, list(missing)
+
+
+async def _write(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
     now = datetime.now(UTC)
     async with transaction(sessions) as session:
-        towns = TOWNS
-        session.add_all(Town(id=key, name=name) for key, name in towns.items())
-        await session.flush()
-        await write_pilots(session, list(towns)[:3], now)
+        ids, created = await _town_ids(session)
+        await write_pilots(session, [ids[key] for key in list(TOWNS)[:3]], now)
         start = now - timedelta(days=30)
         # Submitted stays of 2 and 6 days, then one still in matching and one rejected.
         await write_pilot(
             session,
             "ltwattignies1",
-            WATTIGNIES,
+            ids[WATTIGNIES],
             "european-city",
             start,
             None,
@@ -61,13 +72,14 @@ async def _write(sessions: async_sessionmaker[AsyncSession]) -> None:
         await write_pilot(
             session,
             "ltwattignies2",
-            WATTIGNIES,
+            ids[WATTIGNIES],
             "european-city",
             start,
             None,
             None,
             [(0, "submitted", "submitted"), (6, "reviewed", "rejected")],
         )
+    return created
 
 
 async def test_the_admin_reads_lead_times_and_the_funnel(site: Site, region: None) -> None:
