@@ -28,6 +28,26 @@ class Checker:
     def add(self, kind: str, column: str, template: str, /, **values: str) -> None:
         self.problems.append(Problem(kind, column, template, values))
 
+    def missing(self, column: str) -> None:
+        self.add("missing", column, N_("%(column)s is required"), column=column)
+
+    def too_long(self, column: str, limit: int) -> None:
+        self.add(
+            "too_long",
+            column,
+            N_("%(column)s is longer than %(limit)s characters"),
+            column=column,
+            limit=str(limit),
+        )
+
+    def bad_characters(self, column: str) -> None:
+        self.add(
+            "bad_characters",
+            column,
+            N_("%(column)s holds characters that are not allowed (NUL, control)"),
+            column=column,
+        )
+
     def problems_about(self, column: str) -> bool:
         return any(problem.column == column for problem in self.problems)
 
@@ -37,23 +57,12 @@ class Checker:
     def one_line(self, column: str, *, required: bool = False, limit: int = 200) -> str:
         value = self.raw(column)
         if ONE_LINE_FORBIDDEN.search(value):
-            self.add(
-                "bad_characters",
-                column,
-                N_("%(column)s holds characters that are not allowed (NUL, control)"),
-                column=column,
-            )
+            self.bad_characters(column)
             return ""
         if required and not value:
-            self.add("missing", column, N_("%(column)s is required"), column=column)
+            self.missing(column)
         elif len(value) > limit:
-            self.add(
-                "too_long",
-                column,
-                N_("%(column)s is longer than %(limit)s characters"),
-                column=column,
-                limit=str(limit),
-            )
+            self.too_long(column, limit)
             return ""
         return value
 
@@ -110,20 +119,9 @@ class Checker:
     def description(self) -> str:
         value = self.row.cells.get("description", "")
         if TEXT_FORBIDDEN.search(value):
-            self.add(
-                "bad_characters",
-                "description",
-                N_("%(column)s holds characters that are not allowed (NUL, control)"),
-                column="description",
-            )
+            self.bad_characters("description")
             return ""
         if len(value) > LIMITS["description"]:
-            self.add(
-                "too_long",
-                "description",
-                N_("%(column)s is longer than %(limit)s characters"),
-                column="description",
-                limit=str(LIMITS["description"]),
-            )
+            self.too_long("description", LIMITS["description"])
             return ""
         return value.strip()

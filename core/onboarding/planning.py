@@ -120,7 +120,7 @@ def _company(check: Checker, planned: PlannedLine, declared: Declared, lookups: 
     contact = check.email()
     themes = check.items("themes")
     if not themes and not check.problems_about("themes"):
-        check.add("missing", "themes", N_("%(column)s is required"), column="themes")
+        check.missing("themes")
     for theme in themes:
         if not THEME_CODE_PATTERN.match(theme) or theme not in lookups.region.themes:
             check.add(
@@ -132,13 +132,7 @@ def _company(check: Checker, planned: PlannedLine, declared: Declared, lookups: 
     tags = check.items("tags")
     for tag in tags:
         if len(tag) > LIMITS["tag"]:
-            check.add(
-                "too_long",
-                "tags",
-                N_("%(column)s is longer than %(limit)s characters"),
-                column="tags",
-                limit=str(LIMITS["tag"]),
-            )
+            check.too_long("tags", LIMITS["tag"])
             break
     areas = [
         resolve_town(check, "areas", area, declared, lookups)
