@@ -9,18 +9,20 @@ import time
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from cli.smtp_sink import SmtpSink
 from core.account_links import LinkPurpose, link_ttl_seconds, password_fingerprint
-from core.models import Company, Town, User
+from core.models import User
 from core.settings import Settings
 from service.use_cases import imports
 from tests.e2e.conftest import ADMIN
 from tests.e2e.test_account_email import _link_token, _mail_to, _token
+from tests.support.imports import counts as _counts
+from tests.support.imports import post_import
 from workflows.account_email import account_email_workflow_id
 from workflows.contracts import AccountEmailRequest
 
@@ -34,21 +36,9 @@ FILE = (
 
 
 async def _import(api: AsyncClient, admin: dict[str, str], *, dry_run: bool) -> Response:
-    return await api.post(
-        "/api/v1/imports",
-        content=FILE.encode(),
-        params={"dry_run": str(dry_run).lower()},
-        headers=admin | {"content-type": "text/csv; charset=utf-8"},
+    return await post_import(
+        api, admin, FILE, content_type="text/csv; charset=utf-8", dry_run=str(dry_run).lower()
     )
-
-
-async def _counts(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]:
-    async with sessions() as session:
-        return (
-            await session.scalar(select(func.count()).select_from(Town)) or 0,
-            await session.scalar(select(func.count()).select_from(Company)) or 0,
-            await session.scalar(select(func.count()).select_from(User)) or 0,
-        )
 
 
 async def _invitation_run(

@@ -7,13 +7,15 @@ an import that would invite someone is refused before anything is written (503).
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from httpx import AsyncClient, Response
-from sqlalchemy import func, select
+from httpx import AsyncClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.models import Company, Town, User
+from core.models import Company, Town
 from core.onboarding import MAX_FILE_BYTES, MAX_ROWS
 from tests.service.conftest import Headers
+from tests.support.imports import counts as _counts
+from tests.support.imports import post_import as _import
 
 HEADER = "kind,name,code,email,town,company,themes,tags,areas,locale,description\n"
 REFERENCE = (
@@ -28,21 +30,6 @@ PEOPLE = (
     + "officer,Camille Martin,,camille@lille.example,Lille,,,,,,\n"
     + "company_user,Léa,,lea@lumen.example,,Lumen,,,,en,\n"
 )
-
-
-async def _import(client: AsyncClient, admin: Headers, text: str | bytes, **query: str) -> Response:
-    content = text.encode() if isinstance(text, str) else text
-    headers = admin | {"content-type": "text/csv"}
-    return await client.post("/api/v1/imports", content=content, headers=headers, params=query)
-
-
-async def _counts(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]:
-    async with sessions() as session:
-        return (
-            await session.scalar(select(func.count()).select_from(Town)) or 0,
-            await session.scalar(select(func.count()).select_from(Company)) or 0,
-            await session.scalar(select(func.count()).select_from(User)) or 0,
-        )
 
 
 async def test_a_dry_run_reports_each_line_and_changes_nothing(
