@@ -58,7 +58,7 @@ class Period:
         found: list[ColumnElement[bool]] = []
         if self.start is not None:
             found.append(Pilot.created_at >= datetime.combine(self.start, time(), UTC))
-        if self.end is not None:
+        if self.end is not None and self.end < date.max:  # the last day bounds nothing
             after = datetime.combine(self.end + timedelta(days=1), time(), UTC)
             found.append(Pilot.created_at < after)
         return found

@@ -75,6 +75,20 @@ async def test_lead_times_by_town_and_period(sessions: async_sessionmaker[AsyncS
     assert [group.key for group in march.groups] == [ROUBAIX]
 
 
+async def test_a_period_to_the_last_date_there_is_bounds_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await write_region(sessions)
+    async with sessions() as session:
+        everything = await lead_times(session, Grouping.THEME, Period())
+        to_the_end = await lead_times(session, Grouping.THEME, Period(end=date.max))
+        steps, _ = await funnel(session, Period())
+        steps_to_the_end, _ = await funnel(session, Period(end=date.max))
+    assert to_the_end == everything
+    assert _counts(steps_to_the_end) == _counts(steps)
+    assert _counts(steps)[0] > 0
+
+
 def _counts(steps: list[Step]) -> list[int]:
     return [step.pilots for step in steps]
 
