@@ -41,11 +41,8 @@ async def region(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[No
 
 async def _town_ids(session: AsyncSession) -> tuple[dict[str, str], list[str]]:
     """Each of TOWNS's names → the id of the town so named, made if none is; and those made."""
-    existing = dict(
-        (await session.execute(select(Town.name, Town.id).where(Town.name.in_(TOWNS.values()))))
-        .tuples()
-        .all()
-    )
+    named = select(Town.name, Town.id).where(Town.name.in_(TOWNS.values()))
+    existing: dict[str, str] = {name: town_id for name, town_id in await session.execute(named)}
     missing = {key: name for key, name in TOWNS.items() if name not in existing}
     session.add_all(Town(id=key, name=name) for key, name in missing.items())
     await session.flush()
