@@ -21,6 +21,7 @@ from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
 from core import temporal_client
 from core.db import create_engine, create_sessionmaker
+from core.garbage_collection import startup_objects_frozen
 from core.settings import Settings
 from workflows.account_email import AccountEmailWorkflow
 from workflows.pilot import PilotWorkflow
@@ -153,19 +154,25 @@ async def run_worker(
             " and ".join(w.task_queue for w in worker.workers),
             settings.temporal_address,
         )
-        running = asyncio.create_task(worker.run())
-        stopping = asyncio.create_task(stop.wait())
-        # Whichever comes first: a stop asked for, or the worker failing on its own (then the
-        # process must end with its error, not idle on as if it were polling).
-        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if not running.done():
-            log.info(
-                "worker stopping: activities in flight have %ss to finish",
-                settings.worker_shutdown_grace_seconds,
-            )
-            await worker.shutdown()
-        await running  # its fatal error, if it had one
-        log.info("worker stopped")
+        with startup_objects_frozen():
+            await _poll_until_stopped(worker, stop, settings)
     finally:
         await engine.dispose()
+
+
+async def _poll_until_stopped(worker: Workers, stop: asyncio.Event, settings: Settings) -> None:
+    """Run the workers until `stop` is set or they fail; a stop drains activities first."""
+    running = asyncio.create_task(worker.run())
+    stopping = asyncio.create_task(stop.wait())
+    # Whichever comes first: a stop asked for, or the worker failing on its own (then the
+    # process must end with its error, not idle on as if it were polling).
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not running.done():
+        log.info(
+            "worker stopping: activities in flight have %ss to finish",
+            settings.worker_shutdown_grace_seconds,
+        )
+        await worker.shutdown()
+    await running  # its fatal error, if it had one
+    log.info("worker stopped")

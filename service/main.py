@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.bootstrap import ensure_first_admin
 from core.db import create_engine, create_sessionmaker
+from core.garbage_collection import startup_objects_frozen
 from core.settings import Settings, get_settings
 from service.errors import register_error_handlers
 from service.input_guard import InputGuardMiddleware
@@ -71,7 +72,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not await _ensure_first_admin(sessions, settings):
         background.append(asyncio.create_task(_retry_first_admin(sessions, settings)))
     try:
-        yield
+        with startup_objects_frozen():
+            yield
     finally:
         for task in background:
             task.cancel()
