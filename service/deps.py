@@ -23,21 +23,31 @@ from workflows.stages import Role, Stage
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`")
 
 
-def get_app_settings(request: Request) -> Settings:
+# The dependencies below only look something up, so they are `async def`: FastAPI runs a
+# plain `def` dependency in its thread pool, a thread hop each per request (7 % of a read's
+# CPU for two of them, docs/PERFORMANCE.md).
+
+
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+def sessionmaker_of(request: Request) -> async_sessionmaker[AsyncSession]:
     """The session factory the lifespan opened (for work outside the request's session)."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 
 
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The session factory, as a dependency."""
+    return sessionmaker_of(request)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session: committed if the route returns, rolled back if it raises."""
-    async with transaction(get_sessionmaker(request)) as session:
+    async with transaction(sessionmaker_of(request)) as session:
         yield session
 
 
@@ -60,7 +70,7 @@ async def get_signed_in(
     route that changes it loads it again in the request's session.
     """
     token = _token_of(credentials)
-    async with transaction(get_sessionmaker(request)) as session:
+    async with transaction(sessionmaker_of(request)) as session:
         caller = await signed_in(session, token, settings)
     request.state.user = caller.user
     return caller
@@ -127,7 +137,7 @@ AdminOrCompany = Annotated[User, Depends(require_role(Role.ADMIN, Role.COMPANY))
 AdminOrOfficer = Annotated[User, Depends(require_role(Role.ADMIN, Role.TOWN_OFFICER))]
 
 
-def get_temporal(request: Request) -> TemporalConnector:
+async def get_temporal(request: Request) -> TemporalConnector:
     """The app's Temporal connector, connected or not."""
     connector: TemporalConnector = request.app.state.temporal
     return connector
@@ -145,7 +155,7 @@ TemporalClientDep = Annotated[Client, Depends(get_temporal_client)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
-def get_account_guards(request: Request) -> AccountGuards:
+async def get_account_guards(request: Request) -> AccountGuards:
     """The app's sign-in attempt counters and password hashing pool."""
     guards: AccountGuards = request.app.state.account_guards
     return guards
@@ -154,7 +164,7 @@ def get_account_guards(request: Request) -> AccountGuards:
 AccountGuardsDep = Annotated[AccountGuards, Depends(get_account_guards)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The peer's address, as the server (and its trusted proxy settings) sees it."""
     return request.client.host if request.client else "unknown"
 
@@ -173,7 +183,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def pilot_filters(
+async def pilot_filters(
     *,
     stage: Stage | None = None,
     theme: ThemeCode | None = None,

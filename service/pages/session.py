@@ -15,7 +15,7 @@ from core.db import transaction
 from core.models import User, utcnow
 from core.settings import Settings
 from service.auth import renew_session, session_id_of, signed_in, token_ttl_seconds
-from service.deps import SettingsDep, get_sessionmaker, require_role
+from service.deps import SettingsDep, require_role, sessionmaker_of
 from service.errors import Unauthorized
 from workflows.stages import Role
 
@@ -64,7 +64,7 @@ async def get_page_user(*, request: Request, settings: SettingsDep) -> User:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired
-    async with transaction(get_sessionmaker(request)) as db:
+    async with transaction(sessionmaker_of(request)) as db:
         try:
             caller = await signed_in(db, token, settings)
         except Unauthorized as error:
