@@ -8,13 +8,15 @@ tests need no Temporal server.
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.db import transaction
 from core.exports import cell
@@ -343,6 +345,32 @@ async def test_audit_export_joins_what_each_party_may_read(
     unavailable = await client.get(path, headers=admin)
     assert unavailable.status_code == 503
     assert (await client.get("/api/v1/pilots/nope/audit-export", headers=admin)).status_code == 404
+
+
+async def test_audit_export_reads_the_pilot_once(
+    app: FastAPI, client: AsyncClient, admin: Headers, make_town, make_company, make_user, sessions
+) -> None:
+    """Visibility is checked once: the parts take the pilot read, not their own read of it."""
+    region = await _region(client, make_town, make_company, make_user, sessions)
+    path = f"/api/v1/pilots/{region['ids']['lille_new']}/audit-export"
+    engine: AsyncEngine = app.state.sessions.kw["bind"]
+    sent: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(" ".join(sql.split()).lower())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        for who, status in ((region["officer"], 200), (admin, 503)):
+            sent.clear()
+            response = await client.get(path, headers=who)
+            assert response.status_code == status, response.text
+            # The admin's 503 comes from Temporal, asked last: every database read is done.
+            assert sum(1 for sql in sent if re.search(r"\bfrom pilots\b", sql)) == 1, sent
+            assert any(re.search(r"\bfrom audit_events\b", sql) for sql in sent), sent
+        assert any(re.search(r"\bfrom notifications\b", sql) for sql in sent), sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", remember)
 
 
 # ---- streaming -------------------------------------------------------------------------
