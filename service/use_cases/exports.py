@@ -141,10 +141,12 @@ async def export_kpi_results(
     """
     own_town = None if user.role == Role.ADMIN else user.town_id
     towns = {town_id: name for town_id, name in await session.execute(select(Town.id, Town.name))}
-    filters = PilotFilters(town_id=own_town)
-    pages = await _states(session, sessions, user, filters, chunk or CHUNK)
     if user.role != Role.ADMIN and own_town is None:
-        pages = _nothing()  # an officer without a town has no town's results to read
+        pages = _nothing()  # an officer without a town has no town's results: none is read
+    else:
+        # Only the evaluated pilots are read: the others have no row in this report.
+        filters = PilotFilters(town_id=own_town, evaluated=True)
+        pages = await _states(session, sessions, user, filters, chunk or CHUNK)
 
     def rows(states: list[PilotState]) -> Iterable[KpiResultRow]:
         for state in states:

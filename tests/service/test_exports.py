@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.db import transaction
@@ -312,6 +312,49 @@ async def test_kpi_report_reads_each_evaluated_pilot_for_admin_and_own_town(
     assert {d["pilot_id"] for d in own} == {ids["lille_evaluated"]}  # not Roubaix's, published
     for company in ("lumen", "idle"):
         assert (await client.get(path, headers=region[company])).status_code == 403
+
+
+async def test_kpi_report_reads_only_evaluated_pilots(
+    app: FastAPI, client: AsyncClient, admin: Headers, make_town, make_company, make_user, sessions
+) -> None:
+    """The repository keeps the evaluated pilots; a townless officer's report reads none."""
+    region = await _region(client, make_town, make_company, make_user, sessions)
+    ids, lille = region["ids"], region["lille"]["id"]
+    evaluation = Evaluation([Measurement("energy", 900.0)], 3, "", "stop")
+    cancelled = await _pilot(
+        sessions, lille, "Annulé", age=6, stage="cancelled", evaluation=evaluation
+    )
+    await _pilot(sessions, lille, "Awaiting its evaluation", age=7, stage="evaluation")
+    await _pilot(sessions, lille, "Cancelled before", age=8, stage="cancelled")
+    async with sessions() as session:
+        user = (await session.scalars(select(User).where(User.email == ADMIN_EMAIL))).one()
+        states, cursor = await PilotRepository(session).page(
+            user, PilotFilters(evaluated=True), limit=100, cursor=None
+        )
+    assert cursor is None
+    evaluated = [ids["roubaix_generalized"], ids["lille_evaluated"], cancelled]
+    assert [state.pilot_id for state in states] == evaluated
+    documents, _ = await _export(client, admin, "/api/v1/reports/kpi-results")
+    assert [d["pilot_id"] for d in documents] == [pid for pid in evaluated for _ in KPIS]
+
+    townless = await make_user("o@nowhere.example", "town_officer", town_id=lille)
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(User).where(User.email == "o@nowhere.example").values(town_id=None)
+        )
+    engine: AsyncEngine = app.state.sessions.kw["bind"]
+    sent: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(" ".join(sql.split()).lower())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        nothing, (header, *rows) = await _export(client, townless, "/api/v1/reports/kpi-results")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+    assert nothing == [] and rows == [] and header == list(KPI_RESULT_COLUMNS)
+    assert sent and not any(re.search(r"\bfrom pilots\b", sql) for sql in sent), sent
 
 
 async def test_audit_export_joins_what_each_party_may_read(
