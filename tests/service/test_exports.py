@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -314,6 +316,27 @@ async def test_kpi_report_reads_each_evaluated_pilot_for_admin_and_own_town(
         assert (await client.get(path, headers=region[company])).status_code == 403
 
 
+@contextmanager
+def _statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app's engine sends in the block, each on one line, in lower case."""
+    engine: AsyncEngine = app.state.sessions.kw["bind"]
+    sent: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(" ".join(sql.split()).lower())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+
+
+def _reading(sent: list[str], table: str) -> int:
+    """How many of these statements read from this table."""
+    return sum(1 for sql in sent if re.search(rf"\bfrom {table}\b", sql))
+
+
 async def test_kpi_report_reads_only_evaluated_pilots(
     app: FastAPI, client: AsyncClient, admin: Headers, make_town, make_company, make_user, sessions
 ) -> None:
@@ -342,19 +365,10 @@ async def test_kpi_report_reads_only_evaluated_pilots(
         await session.execute(
             update(User).where(User.email == "o@nowhere.example").values(town_id=None)
         )
-    engine: AsyncEngine = app.state.sessions.kw["bind"]
-    sent: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        sent.append(" ".join(sql.split()).lower())
-
-    event.listen(engine.sync_engine, "before_cursor_execute", remember)
-    try:
+    with _statements(app) as sent:
         nothing, (header, *rows) = await _export(client, townless, "/api/v1/reports/kpi-results")
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", remember)
     assert nothing == [] and rows == [] and header == list(KPI_RESULT_COLUMNS)
-    assert sent and not any(re.search(r"\bfrom pilots\b", sql) for sql in sent), sent
+    assert sent and _reading(sent, "pilots") == 0, sent
 
 
 async def test_audit_export_joins_what_each_party_may_read(
@@ -396,24 +410,13 @@ async def test_audit_export_reads_the_pilot_once(
     """Visibility is checked once: the parts take the pilot read, not their own read of it."""
     region = await _region(client, make_town, make_company, make_user, sessions)
     path = f"/api/v1/pilots/{region['ids']['lille_new']}/audit-export"
-    engine: AsyncEngine = app.state.sessions.kw["bind"]
-    sent: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        sent.append(" ".join(sql.split()).lower())
-
-    event.listen(engine.sync_engine, "before_cursor_execute", remember)
-    try:
-        for who, status in ((region["officer"], 200), (admin, 503)):
-            sent.clear()
+    for who, status in ((region["officer"], 200), (admin, 503)):
+        with _statements(app) as sent:
             response = await client.get(path, headers=who)
-            assert response.status_code == status, response.text
-            # The admin's 503 comes from Temporal, asked last: every database read is done.
-            assert sum(1 for sql in sent if re.search(r"\bfrom pilots\b", sql)) == 1, sent
-            assert any(re.search(r"\bfrom audit_events\b", sql) for sql in sent), sent
-        assert any(re.search(r"\bfrom notifications\b", sql) for sql in sent), sent
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+        assert response.status_code == status, response.text
+        # The admin's 503 comes from Temporal, asked last: every database read is done.
+        assert _reading(sent, "pilots") == 1 and _reading(sent, "audit_events") == 1, sent
+    assert _reading(sent, "notifications") == 1, sent
 
 
 # ---- streaming -------------------------------------------------------------------------
