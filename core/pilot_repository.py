@@ -41,12 +41,19 @@ class BadCursor(ValueError):
     """A cursor this service did not hand out."""
 
 
+# Where an evaluation can be: it is submitted in the evaluation stage, kept by the decision
+# (closed) and by a cancellation, and cleared by an extension (back to trial_running).
+EVALUATED_STAGES = (Stage.EVALUATION, Stage.CLOSED, Stage.CANCELLED)
+
+
 @dataclass(frozen=True)
 class PilotFilters:
     stage: str | None = None
     theme: str | None = None
     town_id: str | None = None
     q: str | None = None
+    # Only pilots whose state holds an evaluation (the KPI report); no query parameter sets it.
+    evaluated: bool = False
 
 
 def visible_to(user: User) -> ColumnElement[bool]:
@@ -141,6 +148,7 @@ class PilotRepository:
             theme=bool(filters.theme),
             town_id=bool(filters.town_id),
             q=bool(filters.q),
+            evaluated=filters.evaluated,
             cursor=bool(cursor),
             dialect=self.session.get_bind().dialect.name,
         )
@@ -224,6 +232,7 @@ class _PageShape:
     theme: bool
     town_id: bool
     q: bool
+    evaluated: bool
     cursor: bool
     dialect: str
 
@@ -307,6 +316,13 @@ def _filters(shape: _PageShape) -> list[ColumnElement[bool]]:
                 Pilot.title.ilike(pattern, escape="\\"), Pilot.summary.ilike(pattern, escape="\\")
             )
         conditions.append(found)
+    if shape.evaluated:
+        # The stage walks an index; the state's evaluation is then read only on those rows
+        # (->> on PostgreSQL, JSON_EXTRACT on SQLite: both NULL for a JSON null).
+        conditions += [
+            Pilot.stage.in_([str(stage) for stage in EVALUATED_STAGES]),
+            Pilot.state["evaluation"].as_string().is_not(None),
+        ]
     if shape.cursor:
         after = bindparam("after", type_=Pilot.created_at.type)
         # The first bound alone lets the database walk the (created_at, id) index.

@@ -22,7 +22,7 @@ from core.models import Town, User
 from core.pilot_repository import PilotFilters, PilotRepository
 from core.pilot_state import kpi_results
 from core.settings import Settings
-from service.pilots import to_public, viewer_of
+from service.pilots import to_public, viewer_of, visible_state
 from service.schemas.exports import (
     KPI_RESULT_COLUMNS,
     PILOT_COLUMNS,
@@ -32,7 +32,7 @@ from service.schemas.exports import (
 )
 from service.schemas.pilots import PilotPublic
 from service.temporal import TemporalConnector
-from service.use_cases import pilot_history, pilots
+from service.use_cases import pilot_history
 from workflows.contracts import PilotState
 from workflows.stages import Role
 
@@ -141,10 +141,12 @@ async def export_kpi_results(
     """
     own_town = None if user.role == Role.ADMIN else user.town_id
     towns = {town_id: name for town_id, name in await session.execute(select(Town.id, Town.name))}
-    filters = PilotFilters(town_id=own_town)
-    pages = await _states(session, sessions, user, filters, chunk or CHUNK)
     if user.role != Role.ADMIN and own_town is None:
-        pages = _nothing()  # an officer without a town has no town's results to read
+        pages = _nothing()  # an officer without a town has no town's results: none is read
+    else:
+        # Only the evaluated pilots are read: the others have no row in this report.
+        filters = PilotFilters(town_id=own_town, evaluated=True)
+        pages = await _states(session, sessions, user, filters, chunk or CHUNK)
 
     def rows(states: list[PilotState]) -> Iterable[KpiResultRow]:
         for state in states:
@@ -200,16 +202,17 @@ async def audit_export(
     Each part is what its own endpoint answers this user; 404 if the pilot is hidden, 503 if
     an admin's Temporal history cannot be read now.
     """
-    pilot = await pilots.read_pilot(session, user, pilot_id)
-    events = await pilot_history.list_events(session, user, pilot_id)
+    # The pilot's row is read, and its visibility checked, once: each part takes the state.
+    state = await visible_state(session, user, pilot_id)
+    events = await pilot_history.events_of(session, user, state)
     history = notifications = None
     if user.role == Role.ADMIN:
-        sent = await pilot_history.list_notifications(session, user, pilot_id)
+        sent = await pilot_history.notifications_of(session, pilot_id)
         notifications = [pilot_history.notification_public(n) for n in sent]
         client = await connector.get()  # last: the database is read before Temporal is asked
-        history = await pilot_history.workflow_history(session, client, settings, user, pilot_id)
+        history = await pilot_history.workflow_history_of(client, settings, pilot_id)
     return AuditExport(
-        pilot=pilot,
+        pilot=to_public(state, user),
         events=events,
         workflow_history=history,
         notifications=notifications,

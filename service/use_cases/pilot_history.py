@@ -1,4 +1,9 @@
-"""What happened to a pilot: its audit trail, its Temporal history, its email."""
+"""What happened to a pilot: its audit trail, its Temporal history, its email.
+
+Each endpoint's function checks that the user may see the pilot (404 if not); the `*_of`
+functions take a pilot already checked, so a caller that joins several parts (the audit
+export) reads the pilot's row once.
+"""
 
 from typing import Any
 
@@ -18,14 +23,19 @@ from service.schemas.pilots import (
     WorkflowHistoryPublic,
 )
 from service.workflow_history import summarise_history, temporal_ui_url
-from workflows.contracts import workflow_id
+from workflows.contracts import PilotState, workflow_id
 
 
 async def list_events(session: AsyncSession, user: User, pilot_id: str) -> list[EventPublic]:
     """The audit trail as this user may read it (core.disclosure): one entry per transition."""
     state = pilot_state(await visible_pilot(session, user, pilot_id))
+    return await events_of(session, user, state)
+
+
+async def events_of(session: AsyncSession, user: User, state: PilotState) -> list[EventPublic]:
+    """list_events for a pilot this user has been checked to see."""
     relation = relation_of(state, viewer_of(user))
-    events = await PilotRepository(session).audit_trail(pilot_id)
+    events = await PilotRepository(session).audit_trail(state.pilot_id)
     shown = []
     for event in events:
         view = view_event(event.kind, event.data, event.actor, relation, company_id=user.company_id)
@@ -57,6 +67,13 @@ async def workflow_history(
 ) -> WorkflowHistoryPublic:
     """The Temporal event history, summarised, and its page in the Temporal Web UI."""
     await visible_pilot(session, admin, pilot_id)
+    return await workflow_history_of(client, settings, pilot_id)
+
+
+async def workflow_history_of(
+    client: Client, settings: Settings, pilot_id: str
+) -> WorkflowHistoryPublic:
+    """workflow_history for a pilot the admin has been checked to see."""
     history = await client.get_workflow_handle(workflow_id(pilot_id)).fetch_history()
     return WorkflowHistoryPublic(
         events=summarise_history(history),
@@ -69,6 +86,11 @@ async def list_notifications(
 ) -> list[Notification]:
     """Every email the pilot caused, bodies included, with its delivery status."""
     await visible_pilot(session, admin, pilot_id)
+    return await notifications_of(session, pilot_id)
+
+
+async def notifications_of(session: AsyncSession, pilot_id: str) -> list[Notification]:
+    """list_notifications for a pilot the admin has been checked to see."""
     return list(await PilotRepository(session).notifications(pilot_id))
 
 

@@ -3,7 +3,6 @@ progress reports stop with 429 and Retry-After. On the real dev server, worker a
 """
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,9 +11,7 @@ from httpx import AsyncClient
 from cli.smtp_sink import SmtpSink
 from core.settings import Settings
 from tests.e2e.conftest import ADMIN
-from tests.e2e.test_http_lifecycle import Region
-
-Headers = dict[str, str]
+from tests.support.region import Headers, Region, get_json, proposal
 
 
 @pytest.fixture
@@ -36,37 +33,16 @@ async def _answer(api: AsyncClient, url: str, who: Headers, interested: bool, me
 
 
 async def _kinds(api: AsyncClient, url: str, admin: Headers) -> list[str]:
-    response = await api.get(f"{url}/events", headers=admin)
-    assert response.status_code == 200, response.text
-    return [event["kind"] for event in response.json()]
+    return [event["kind"] for event in await get_json(api, f"{url}/events", admin)]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 async def test_answers_and_progress_reports_are_bounded(api: AsyncClient, sink: SmtpSink) -> None:
-    region = Region(api)
-    region.admin = await region.sign_in(*ADMIN)
-    lille = await region.post("/api/v1/towns", {"name": "Lille"})
-    lumen = await region.post(
-        "/api/v1/companies",
-        {
-            "name": "Lumen",
-            "contact_email": "contact@lumen.example",
-            "themes": ["efficient-city"],
-            "tags": ["lighting"],
-        },
-    )
-    officer = await region.user("officer@lille.example", "town_officer", town_id=lille["id"])
-    staff = await region.user("staff@lumen.example", "company", company_id=lumen["id"])
-    body = {
-        "title": "Smart lighting",
-        "summary": "Dim the lights when the street is empty.",
-        "theme": "efficient-city",
-        "needs": ["lighting"],
-        "budget_eur": 30000,
-        "desired_start": datetime.now(UTC).date().isoformat(),
-        "duration_days": 3650,
-        "kpis": [{"name": "energy", "unit": "kWh", "baseline": 1000, "target": 700}],
-    }
+    region = await Region.signed_in(api, ADMIN)
+    officer = (await region.town("Lille")).officer
+    lumen = await region.company("Lumen")
+    staff = lumen.staff
+    body = proposal()
     pilot = await region.post("/api/v1/pilots", body, officer)
     url = f"/api/v1/pilots/{pilot['id']}"
     await region.post(f"{url}/review", {"decision": "approve", "comment": ""})
@@ -106,7 +82,7 @@ async def test_answers_and_progress_reports_are_bounded(api: AsyncClient, sink: 
         await asyncio.sleep(0.1)
     else:
         raise AssertionError("the company was never invited")
-    chosen = await region.post(f"{url}/select-partner", {"company_id": lumen["id"]}, officer)
+    chosen = await region.post(f"{url}/select-partner", {"company_id": lumen.id}, officer)
     assert chosen["stage"] == "trial_running"
 
     report = {"measurements": [{"kpi": "energy", "value": 900}], "note": "on track"}

@@ -1,9 +1,6 @@
 """A whole pilot played through HTTP alone, on the real dev server, SMTP server and database."""
 
-import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,88 +8,27 @@ from httpx import AsyncClient
 
 from cli.smtp_sink import SmtpSink
 from tests.e2e.conftest import ADMIN
+from tests.support.region import Headers, Region, get_json, proposal
+from tests.support.region import until as _until
 
-PASSWORD = "a-good-password"
-Headers = dict[str, str]
-
-
-class Region:
-    """Builds the region through the admin API and signs people in."""
-
-    def __init__(self, api: AsyncClient) -> None:
-        self.api = api
-        self.admin: Headers = {}
-
-    async def sign_in(self, email: str, password: str = PASSWORD) -> Headers:
-        response = await self.api.post(
-            "/api/v1/auth/token", json={"email": email, "password": password}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    async def post(self, path: str, body: dict[str, Any], headers: Headers | None = None) -> Any:
-        response = await self.api.post(path, json=body, headers=headers or self.admin)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
-
-    async def user(self, email: str, role: str, locale: str = "fr", **ids: str) -> Headers:
-        body = {"email": email, "password": PASSWORD, "role": role, "locale": locale, **ids}
-        await self.post("/api/v1/users", body)
-        return await self.sign_in(email)
-
-
-async def _until(fetch: Callable[[], Awaitable[Any]], ready: Callable[[Any], bool]) -> Any:
-    for _ in range(300):
-        value = await fetch()
-        if ready(value):
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError("the pilot never got there")
+# Region and _until are imported from here by other e2e tests: they now live in
+# tests.support.region.
+__all__ = ["Region", "_until"]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 async def test_a_pilot_from_submission_to_replication_over_http(
     api: AsyncClient, sink: SmtpSink
 ) -> None:
-    region = Region(api)
-    region.admin = await region.sign_in(*ADMIN)
-    lille = await region.post("/api/v1/towns", {"name": "Lille", "code": "LIL"})
-    roubaix = await region.post("/api/v1/towns", {"name": "Roubaix"})
-    lumen = await region.post(
-        "/api/v1/companies",
-        {
-            "name": "Lumen",
-            "contact_email": "contact@lumen.example",
-            "themes": ["efficient-city"],
-            "tags": ["lighting", "iot"],
-        },
-    )
-    arts = await region.post(
-        "/api/v1/companies",
-        {
-            "name": "Arts",
-            "contact_email": "contact@arts.example",
-            "themes": ["creative-city"],
-            "tags": ["lighting"],
-        },
-    )
-    officer = await region.user("officer@lille.example", "town_officer", town_id=lille["id"])
-    other_officer = await region.user(
-        "officer@roubaix.example", "town_officer", "en", town_id=roubaix["id"]
-    )
-    lumen_staff = await region.user("staff@lumen.example", "company", company_id=lumen["id"])
-    arts_staff = await region.user("staff@arts.example", "company", company_id=arts["id"])
+    region = await Region.signed_in(api, ADMIN)
+    lille = await region.town("Lille", code="LIL")
+    roubaix = await region.town("Roubaix", "en")
+    lumen = await region.company("Lumen", tags=("lighting", "iot"))
+    arts = await region.company("Arts", theme="creative-city")
+    officer, other_officer = lille.officer, roubaix.officer
+    lumen_staff, arts_staff = lumen.staff, arts.staff
 
-    body = {
-        "title": "Éclairage intelligent",
-        "summary": "Dim the lights when the street is empty.",
-        "theme": "efficient-city",
-        "needs": ["lighting"],
-        "budget_eur": 30000,
-        "desired_start": datetime.now(UTC).date().isoformat(),
-        "duration_days": 4,
-        "kpis": [{"name": "energy", "unit": "kWh", "baseline": 1000, "target": 700}],
-    }
+    body = proposal(duration_days=4)
     key = {"Idempotency-Key": "submit-eclairage-1"}
     first = await api.post("/api/v1/pilots", json=body, headers=officer | key)
     assert first.status_code == 201, first.text
@@ -118,18 +54,18 @@ async def test_a_pilot_from_submission_to_replication_over_http(
     assert resubmitted["title"] == body["title"]
     approved = await region.post(f"{pilot_url}/review", {"decision": "approve", "comment": "Go"})
     assert approved["stage"] == "matching"
-    await _until(lambda: _get(api, pilot_url, region.admin), lambda p: p.get("candidates"))
-    invited = await _get(api, pilot_url, lumen_staff)
-    assert [c["company_id"] for c in invited["candidates"]] == [lumen["id"]]
+    await _until(lambda: get_json(api, pilot_url, region.admin), lambda p: p.get("candidates"))
+    invited = await get_json(api, pilot_url, lumen_staff)
+    assert [c["company_id"] for c in invited["candidates"]] == [lumen.id]
     assert invited["allowed_actions"] == ["respond"]
     assert (await api.get(pilot_url, headers=arts_staff)).status_code == 404
     answered = await region.post(
         f"{pilot_url}/respond", {"interested": True, "message": "We can do it"}, lumen_staff
     )
     assert answered["candidates"][0]["status"] == "interested"
-    running = await region.post(f"{pilot_url}/select-partner", {"company_id": lumen["id"]}, officer)
+    running = await region.post(f"{pilot_url}/select-partner", {"company_id": lumen.id}, officer)
     assert running["stage"] == "trial_running"
-    assert running["partner_company_id"] == lumen["id"]
+    assert running["partner_company_id"] == lumen.id
     await region.post(
         f"{pilot_url}/progress",
         {"measurements": [{"kpi": "energy", "value": 820}], "note": "halfway"},
@@ -141,7 +77,7 @@ async def test_a_pilot_from_submission_to_replication_over_http(
     assert refused.status_code == 409
     assert "trial_running" in refused.json()["detail"]
 
-    await _until(lambda: _get(api, pilot_url, officer), lambda p: p["stage"] == "evaluation")
+    await _until(lambda: get_json(api, pilot_url, officer), lambda p: p["stage"] == "evaluation")
     refused = await api.post(
         f"{pilot_url}/decide", json={"decision": "generalize"}, headers=region.admin
     )
@@ -162,22 +98,22 @@ async def test_a_pilot_from_submission_to_replication_over_http(
     )
     assert (closed["stage"], closed["outcome"]) == ("closed", "generalize")
 
-    offered = await _get(api, pilot_url, other_officer)
+    offered = await get_json(api, pilot_url, other_officer)
     assert offered["allowed_actions"] == ["replicate"]
     response = await api.post(f"{pilot_url}/replicate", json={}, headers=other_officer)
     assert response.status_code == 201, response.text
     child = response.json()
     assert (child["parent_id"], child["town_id"], child["stage"]) == (
         pilot["id"],
-        roubaix["id"],
+        roubaix.id,
         "submitted",
     )
     await region.post(f"/api/v1/pilots/{child['id']}/review", {"decision": "approve"})
     child_invited = await _until(
-        lambda: _get(api, f"/api/v1/pilots/{child['id']}", region.admin),
+        lambda: get_json(api, f"/api/v1/pilots/{child['id']}", region.admin),
         lambda p: p.get("candidates"),
     )
-    assert child_invited["candidates"][0]["company_id"] == lumen["id"]
+    assert child_invited["candidates"][0]["company_id"] == lumen.id
 
     await _check_history(api, region.admin, pilot_url)
     outbox = await _until(
@@ -190,18 +126,12 @@ async def test_a_pilot_from_submission_to_replication_over_http(
     _check_email(sink, outbox)
 
 
-async def _get(api: AsyncClient, url: str, headers: Headers) -> Any:
-    response = await api.get(url, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def _notifications(api: AsyncClient, admin: Headers, pilot_url: str) -> Any:
-    return await _get(api, f"{pilot_url}/notifications", admin)
+    return await get_json(api, f"{pilot_url}/notifications", admin)
 
 
 async def _check_history(api: AsyncClient, admin: Headers, pilot_url: str) -> None:
-    events = await _get(api, f"{pilot_url}/events", admin)
+    events = await get_json(api, f"{pilot_url}/events", admin)
     kinds = [e["kind"] for e in events]
     assert kinds[:5] == ["submitted", "reviewed", "amended", "reviewed", "companies_invited"]
     for kind in (
@@ -221,7 +151,7 @@ async def _check_history(api: AsyncClient, admin: Headers, pilot_url: str) -> No
     assert set(events[1]["actor"]) == {"user_id", "role"}
     # The workflow completes once its last emails are out, a moment after the decision.
     history = await _until(
-        lambda: _get(api, f"{pilot_url}/workflow-history", admin),
+        lambda: get_json(api, f"{pilot_url}/workflow-history", admin),
         lambda h: h["events"][-1]["type"] == "workflow_execution_completed",
     )
     types = [e["type"] for e in history["events"]]

@@ -8,13 +8,17 @@ tests need no Temporal server.
 import csv
 import io
 import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.db import transaction
 from core.exports import cell
@@ -312,6 +316,61 @@ async def test_kpi_report_reads_each_evaluated_pilot_for_admin_and_own_town(
         assert (await client.get(path, headers=region[company])).status_code == 403
 
 
+@contextmanager
+def _statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app's engine sends in the block, each on one line, in lower case."""
+    engine: AsyncEngine = app.state.sessions.kw["bind"]
+    sent: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(" ".join(sql.split()).lower())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+
+
+def _reading(sent: list[str], table: str) -> int:
+    """How many of these statements read from this table."""
+    return sum(1 for sql in sent if re.search(rf"\bfrom {table}\b", sql))
+
+
+async def test_kpi_report_reads_only_evaluated_pilots(
+    app: FastAPI, client: AsyncClient, admin: Headers, make_town, make_company, make_user, sessions
+) -> None:
+    """The repository keeps the evaluated pilots; a townless officer's report reads none."""
+    region = await _region(client, make_town, make_company, make_user, sessions)
+    ids, lille = region["ids"], region["lille"]["id"]
+    evaluation = Evaluation([Measurement("energy", 900.0)], 3, "", "stop")
+    cancelled = await _pilot(
+        sessions, lille, "Annulé", age=6, stage="cancelled", evaluation=evaluation
+    )
+    await _pilot(sessions, lille, "Awaiting its evaluation", age=7, stage="evaluation")
+    await _pilot(sessions, lille, "Cancelled before", age=8, stage="cancelled")
+    async with sessions() as session:
+        user = (await session.scalars(select(User).where(User.email == ADMIN_EMAIL))).one()
+        states, cursor = await PilotRepository(session).page(
+            user, PilotFilters(evaluated=True), limit=100, cursor=None
+        )
+    assert cursor is None
+    evaluated = [ids["roubaix_generalized"], ids["lille_evaluated"], cancelled]
+    assert [state.pilot_id for state in states] == evaluated
+    documents, _ = await _export(client, admin, "/api/v1/reports/kpi-results")
+    assert [d["pilot_id"] for d in documents] == [pid for pid in evaluated for _ in KPIS]
+
+    townless = await make_user("o@nowhere.example", "town_officer", town_id=lille)
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(User).where(User.email == "o@nowhere.example").values(town_id=None)
+        )
+    with _statements(app) as sent:
+        nothing, (header, *rows) = await _export(client, townless, "/api/v1/reports/kpi-results")
+    assert nothing == [] and rows == [] and header == list(KPI_RESULT_COLUMNS)
+    assert sent and _reading(sent, "pilots") == 0, sent
+
+
 async def test_audit_export_joins_what_each_party_may_read(
     client: AsyncClient, admin: Headers, make_town, make_company, make_user, sessions
 ) -> None:
@@ -343,6 +402,21 @@ async def test_audit_export_joins_what_each_party_may_read(
     unavailable = await client.get(path, headers=admin)
     assert unavailable.status_code == 503
     assert (await client.get("/api/v1/pilots/nope/audit-export", headers=admin)).status_code == 404
+
+
+async def test_audit_export_reads_the_pilot_once(
+    app: FastAPI, client: AsyncClient, admin: Headers, make_town, make_company, make_user, sessions
+) -> None:
+    """Visibility is checked once: the parts take the pilot read, not their own read of it."""
+    region = await _region(client, make_town, make_company, make_user, sessions)
+    path = f"/api/v1/pilots/{region['ids']['lille_new']}/audit-export"
+    for who, status in ((region["officer"], 200), (admin, 503)):
+        with _statements(app) as sent:
+            response = await client.get(path, headers=who)
+        assert response.status_code == status, response.text
+        # The admin's 503 comes from Temporal, asked last: every database read is done.
+        assert _reading(sent, "pilots") == 1 and _reading(sent, "audit_events") == 1, sent
+    assert _reading(sent, "notifications") == 1, sent
 
 
 # ---- streaming -------------------------------------------------------------------------
