@@ -8,12 +8,7 @@ from httpx import AsyncClient
 
 from cli.smtp_sink import SmtpSink
 from tests.e2e.conftest import ADMIN
-from tests.support.region import Headers, Region, get_json, proposal
-from tests.support.region import until as _until
-
-# Region and _until are imported from here by other e2e tests: they now live in
-# tests.support.region.
-__all__ = ["Region", "_until"]
+from tests.support.region import Headers, Region, get_json, proposal, until
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
@@ -54,7 +49,7 @@ async def test_a_pilot_from_submission_to_replication_over_http(
     assert resubmitted["title"] == body["title"]
     approved = await region.post(f"{pilot_url}/review", {"decision": "approve", "comment": "Go"})
     assert approved["stage"] == "matching"
-    await _until(lambda: get_json(api, pilot_url, region.admin), lambda p: p.get("candidates"))
+    await until(lambda: get_json(api, pilot_url, region.admin), lambda p: p.get("candidates"))
     invited = await get_json(api, pilot_url, lumen_staff)
     assert [c["company_id"] for c in invited["candidates"]] == [lumen.id]
     assert invited["allowed_actions"] == ["respond"]
@@ -77,7 +72,7 @@ async def test_a_pilot_from_submission_to_replication_over_http(
     assert refused.status_code == 409
     assert "trial_running" in refused.json()["detail"]
 
-    await _until(lambda: get_json(api, pilot_url, officer), lambda p: p["stage"] == "evaluation")
+    await until(lambda: get_json(api, pilot_url, officer), lambda p: p["stage"] == "evaluation")
     refused = await api.post(
         f"{pilot_url}/decide", json={"decision": "generalize"}, headers=region.admin
     )
@@ -109,14 +104,14 @@ async def test_a_pilot_from_submission_to_replication_over_http(
         "submitted",
     )
     await region.post(f"/api/v1/pilots/{child['id']}/review", {"decision": "approve"})
-    child_invited = await _until(
+    child_invited = await until(
         lambda: get_json(api, f"/api/v1/pilots/{child['id']}", region.admin),
         lambda p: p.get("candidates"),
     )
     assert child_invited["candidates"][0]["company_id"] == lumen.id
 
     await _check_history(api, region.admin, pilot_url)
-    outbox = await _until(
+    outbox = await until(
         lambda: _notifications(api, region.admin, pilot_url),
         lambda rows: (
             any(r["template"] == "generalization_offer" for r in rows)
@@ -150,7 +145,7 @@ async def _check_history(api: AsyncClient, admin: Headers, pilot_url: str) -> No
     assert next(e for e in events if e["kind"] == "trial_ended")["actor"] == {"system": "timer"}
     assert set(events[1]["actor"]) == {"user_id", "role"}
     # The workflow completes once its last emails are out, a moment after the decision.
-    history = await _until(
+    history = await until(
         lambda: get_json(api, f"{pilot_url}/workflow-history", admin),
         lambda h: h["events"][-1]["type"] == "workflow_execution_completed",
     )

@@ -12,7 +12,7 @@ import pytest
 from httpx import AsyncClient
 
 from tests.e2e.conftest import ADMIN
-from tests.e2e.test_http_lifecycle import Region, _until
+from tests.support.region import Region, until
 
 OK = "ok"  # 2xx, or 409: allowed to this caller, and the stage decided
 ROLES = ("anonymous", "admin", "officer_a", "officer_b", "company_x", "company_y")
@@ -175,7 +175,7 @@ async def test_every_endpoint_for_every_role(api: AsyncClient) -> None:
     body = PROPOSAL | {"desired_start": datetime.now(UTC).date().isoformat()}
     pilot = await region.post("/api/v1/pilots", body, headers["officer_a"])
     await region.post(f"/api/v1/pilots/{pilot['id']}/review", {"decision": "approve"})
-    await _until(
+    await until(
         lambda: api.get(f"/api/v1/pilots/{pilot['id']}", headers=headers["company_x"]),
         lambda response: response.status_code == 200,
     )

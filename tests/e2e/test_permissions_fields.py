@@ -17,7 +17,7 @@ from core.settings import Settings
 from service.pages.session import SESSION_COOKIE
 from service.schemas.pilots import PilotPublic
 from tests.e2e.conftest import ADMIN
-from tests.e2e.test_http_lifecycle import Region, _until
+from tests.support.region import Region, until
 
 ADMIN_R, OWN, OTHER = "admin", "own_town", "other_town"
 PARTNER, DECLINED, INVITED = "partner", "declined", "invited"
@@ -175,7 +175,7 @@ class Scene:
         return response.json()
 
     async def until_event(self, url: str, kind: str) -> None:
-        await _until(
+        await until(
             lambda: self.get(f"{url}/events", ADMIN_R),
             lambda events: any(e["kind"] == kind for e in events),
         )
@@ -273,7 +273,7 @@ async def test_each_party_reads_its_part_of_a_generalized_pilot(api: AsyncClient
     await scene.act(url, "review", changes, ADMIN_R)
     await scene.act(url, "amend", {"title": "Éclairage très intelligent"}, OWN)
     await scene.act(url, "review", {"decision": "approve", "comment": "Go"}, ADMIN_R)
-    await _until(lambda: scene.get(url, ADMIN_R), lambda pilot: len(pilot["candidates"]) == 3)
+    await until(lambda: scene.get(url, ADMIN_R), lambda pilot: len(pilot["candidates"]) == 3)
 
     await scene.act(url, "respond", {"interested": True, "message": OFFER_P}, PARTNER)
     await scene.act(url, "respond", {"interested": False, "message": OFFER_D}, DECLINED)
@@ -361,7 +361,7 @@ async def test_each_party_reads_its_part_of_a_pilot_no_company_answered(
     url = await scene.submit()
     await scene.until_event(url, "review_reminder")
     await scene.act(url, "review", {"decision": "approve"}, ADMIN_R)
-    await _until(lambda: scene.get(url, ADMIN_R), lambda pilot: pilot["stage"] == "unmatched")
+    await until(lambda: scene.get(url, ADMIN_R), lambda pilot: pilot["stage"] == "unmatched")
     # Nobody answered: every invited company is just that, an invited one.
     for relation in (PARTNER, DECLINED, INVITED):
         scene.parties[relation].relation = INVITED

@@ -20,7 +20,7 @@ from cli.worker import build_worker
 from core.settings import Settings
 from service.main import create_app
 from tests.e2e.conftest import ADMIN
-from tests.e2e.test_http_lifecycle import Region
+from tests.support.region import Region
 
 PROPOSAL = {
     "title": "Compost in every school",
