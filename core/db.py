@@ -14,6 +14,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.sqlite_writers import queue_writers
+
+# How long a SQLite writer waits for the database's lock before it gives up.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
 
 def create_engine(url: str) -> AsyncEngine:
     # hide_parameters: errors (and so logs) never carry the values of a statement.
@@ -27,9 +32,12 @@ def create_engine(url: str) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+        # A process's own writers queue in order rather than sleep on the lock in turn.
+        queue_writers(engine.sync_engine, SQLITE_BUSY_TIMEOUT_MS / 1000)
 
     return engine
 
