@@ -7,7 +7,6 @@ admin's, which are whole. A field or an event key the tables do not name fails t
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from core.settings import Settings
 from service.pages.session import SESSION_COOKIE
 from service.schemas.pilots import PilotPublic
 from tests.e2e.conftest import ADMIN
-from tests.support.region import Region, until
+from tests.support.region import Region, proposal, until
 
 ADMIN_R, OWN, OTHER = "admin", "own_town", "other_town"
 PARTNER, DECLINED, INVITED = "partner", "declined", "invited"
@@ -153,17 +152,7 @@ class Scene:
         return self.parties[relation].headers
 
     async def submit(self) -> str:
-        body = {
-            "title": "Éclairage intelligent",
-            "summary": "Dim the lights when the street is empty.",
-            "theme": "efficient-city",
-            "needs": ["lighting"],
-            "budget_eur": 30000,
-            "desired_start": datetime.now(UTC).date().isoformat(),
-            "duration_days": 3650,
-            "kpis": [{"name": "energy", "unit": "kWh", "baseline": 1000, "target": 700}],
-        }
-        pilot = await self.region.post("/api/v1/pilots", body, self.headers(OWN))
+        pilot = await self.region.post("/api/v1/pilots", proposal(), self.headers(OWN))
         return f"/api/v1/pilots/{pilot['id']}"
 
     async def act(self, url: str, action: str, body: dict[str, Any], relation: str) -> Any:

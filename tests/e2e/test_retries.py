@@ -7,7 +7,6 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,18 +19,16 @@ from cli.worker import build_worker
 from core.settings import Settings
 from service.main import create_app
 from tests.e2e.conftest import ADMIN
-from tests.support.region import Region
+from tests.support.region import Region, proposal
 
-PROPOSAL = {
-    "title": "Compost in every school",
-    "summary": "Collect the canteens' food waste.",
-    "theme": "efficient-city",
-    "needs": ["waste"],
-    "budget_eur": 12000,
-    "desired_start": datetime.now(UTC).date().isoformat(),
-    "duration_days": 30,
-    "kpis": [{"name": "waste", "unit": "kg", "baseline": 500, "target": 300}],
-}
+PROPOSAL = proposal(
+    title="Compost in every school",
+    summary="Collect the canteens' food waste.",
+    needs=["waste"],
+    budget_eur=12000,
+    duration_days=30,
+    kpis=[{"name": "waste", "unit": "kg", "baseline": 500, "target": 300}],
+)
 
 
 @pytest.fixture
