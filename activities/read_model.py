@@ -8,7 +8,7 @@ from temporalio import activity
 
 from core.db import insert_or_ignore, transaction
 from core.models import AuditEvent, Candidate, Pilot
-from core.pilot_state import apply_state
+from core.pilot_state import state_columns
 from workflows.contracts import PilotState, TransitionRecord, workflow_id
 
 
@@ -26,7 +26,7 @@ class ReadModelActivities:
         load made this the lock's longest holder; docs/PERFORMANCE.md).
         """
         state = record.state
-        columns = _columns(record)
+        columns = state_columns(state, record.seq)
         async with transaction(self._sessions) as session:
             await insert_or_ignore(
                 session,
@@ -57,13 +57,6 @@ class ReadModelActivities:
                 await _replace_candidates(session, state)
         # The pilot id comes with every activity line (core/logs.py), so operators can follow one.
         activity.logger.info("recorded %s (seq %d), stage %s", record.kind, record.seq, state.stage)
-
-
-def _columns(record: TransitionRecord) -> dict[str, Any]:
-    """The read model's columns that follow the state, as of this record."""
-    row = Pilot()
-    apply_state(row, record.state, record.seq)
-    return {key: getattr(row, key) for key in _STATE_COLUMNS}
 
 
 async def _apply_if_newer(
@@ -111,11 +104,3 @@ async def _replace_candidates(session: AsyncSession, state: PilotState) -> None:
             for c in state.candidates
         ],
     )
-
-
-# What apply_state sets; the row's identity and its creation stay as first written.
-_STATE_COLUMNS = tuple(
-    column.key
-    for column in Pilot.__table__.columns
-    if column.key not in {"id", "workflow_id", "created_by", "idempotency_key", "created_at"}
-)

@@ -30,31 +30,43 @@ def state_from_json(data: dict[str, Any]) -> PilotState:
     return _PILOT_STATE.validate_python(data)
 
 
+def state_columns(state: PilotState, seq: int) -> dict[str, Any]:
+    """The read-model row's columns that follow the workflow's state, as of audit entry `seq`.
+
+    The row's identity and creation (id, workflow id, creator, idempotency key, creation
+    time) are not among them: they stay as first written.
+    """
+    proposal = state.proposal
+    document = state_to_json(state)
+    return {
+        "town_id": state.town_id,
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "theme": proposal.theme,
+        "needs": list(proposal.needs),
+        "budget_eur": proposal.budget_eur,
+        "desired_start": proposal.desired_start,
+        "duration_days": proposal.duration_days,
+        "kpis": document["proposal"]["kpis"],
+        "stage": state.stage,
+        "outcome": state.outcome,
+        "round": state.round,
+        "partner_company_id": state.partner_company_id,
+        "trial_start": state.trial_start,
+        "trial_end": state.trial_end,
+        "deadline": state.deadline,
+        "waiting_on": state.waiting_on,
+        "parent_id": state.parent_id,
+        "updated_at": state.updated_at,
+        "version": seq,
+        "state": document,
+    }
+
+
 def apply_state(pilot: Pilot, state: PilotState, seq: int) -> None:
     """Copy the workflow's state into its read-model row, as of audit entry `seq`."""
-    proposal = state.proposal
-    pilot.town_id = state.town_id
-    pilot.title = proposal.title
-    pilot.summary = proposal.summary
-    pilot.theme = proposal.theme
-    pilot.needs = list(proposal.needs)
-    pilot.budget_eur = proposal.budget_eur
-    pilot.desired_start = proposal.desired_start
-    pilot.duration_days = proposal.duration_days
-    document = state_to_json(state)
-    pilot.kpis = document["proposal"]["kpis"]
-    pilot.stage = state.stage
-    pilot.outcome = state.outcome
-    pilot.round = state.round
-    pilot.partner_company_id = state.partner_company_id
-    pilot.trial_start = state.trial_start
-    pilot.trial_end = state.trial_end
-    pilot.deadline = state.deadline
-    pilot.waiting_on = state.waiting_on
-    pilot.parent_id = state.parent_id
-    pilot.updated_at = state.updated_at
-    pilot.version = seq
-    pilot.state = document
+    for column, value in state_columns(state, seq).items():
+        setattr(pilot, column, value)
 
 
 @dataclass
