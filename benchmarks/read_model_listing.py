@@ -35,7 +35,7 @@ from benchmarks.region import NEW_COMPANY, company_id, seed_pilots, seed_referen
 from core.db import create_engine, create_sessionmaker
 from core.models import Pilot, User
 from core.pilot_repository import PilotFilters, PilotRepository, encode_cursor
-from service.pilots import pilot_state, to_public
+from service.pilots import to_public
 
 TOWNS, COMPANIES = 90, 200
 
@@ -183,7 +183,7 @@ def _serializer(
             rows, _ = await PilotRepository(session).page(
                 user, PilotFilters(), limit=limit, cursor=None
             )
-        [to_public(pilot_state(p), user) for p in rows]
+        [to_public(stored.state, user) for stored in rows]
 
     return serialize
 

@@ -5,7 +5,7 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from pydantic import TypeAdapter
 from sqlalchemy import (
@@ -35,6 +35,31 @@ from workflows.stages import END_STAGES, Role, Stage
 
 # Reads a state as core.pilot_state does, but from the JSON text itself.
 _STATE = TypeAdapter(PilotState)
+# How many decoded states a process keeps: the pilots read most (a busy town's first page,
+# the pilots its officers open) are decoded once, not once per read (issue 10).
+DECODED_STATES_KEPT = 4096
+
+
+@lru_cache(maxsize=DECODED_STATES_KEPT)
+def decode_state(document: str) -> PilotState:
+    """The state stored as this JSON text, decoded once per process while it is read often.
+
+    Keyed by the text itself, so a hit is exact whoever wrote the row and however. The state
+    is shared by every reader of the same text: read it, never change it.
+    """
+    return _STATE.validate_json(document)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """A pilot's state as the read model holds it: the JSON text, and the state it decodes to."""
+
+    document: str
+    state: PilotState
+
+    @classmethod
+    def of(cls, document: str) -> "StoredState":
+        return cls(document, decode_state(document))
 
 
 class BadCursor(ValueError):
@@ -105,12 +130,12 @@ class PilotRepository:
             select(Pilot).where(Pilot.id == pilot_id, visible_to(user))
         )
 
-    async def visible_state(self, user: User, pilot_id: str) -> PilotState | None:
+    async def visible_state(self, user: User, pilot_id: str) -> StoredState | None:
         """The state of a pilot this user may see, decoded straight from its JSON text."""
         query = _state_query(user.role, townless=user.town_id is None)
         params = {"pilot_id": pilot_id, "own_town": user.town_id, "own_company": user.company_id}
         document = await self.session.scalar(query, params)
-        return None if document is None else _STATE.validate_json(document)
+        return None if document is None else StoredState.of(document)
 
     async def by_idempotency_key(self, user: User, key: str) -> Pilot | None:
         return await self.session.scalar(
@@ -123,12 +148,13 @@ class PilotRepository:
 
     async def page(
         self, user: User, filters: PilotFilters, *, limit: int, cursor: str | None
-    ) -> tuple[list[PilotState], str | None]:
+    ) -> tuple[list[StoredState], str | None]:
         """The states of a page of pilots, newest first; the cursor names its last row.
 
         The page's ids are picked first, from indexes only where they can be, and then only
         those rows' states are read, as the stored JSON text, decoded in one pass into the
-        state (no ORM object, no intermediate dictionaries: most of a list's CPU).
+        state (no ORM object, no intermediate dictionaries), or not at all if this process
+        decoded the same text lately (decode_state).
         """
         params: dict[str, object] = {
             "own_town": user.town_id,
@@ -156,7 +182,7 @@ class PilotRepository:
         rows = (await self.session.execute(query, params)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        states = [_STATE.validate_json(document) for _, _, document in rows]
+        states = [StoredState.of(document) for _, _, document in rows]
         return states, (cursor_at(rows[-1][1], rows[-1][0]) if more and rows else None)
 
     async def audit_trail(self, pilot_id: str) -> list[AuditEvent]:

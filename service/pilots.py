@@ -14,9 +14,9 @@ from temporalio.client import Client, RPCTimeoutOrCancelledError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core.db import transaction
-from core.disclosure import Viewer, view_pilot
+from core.disclosure import PilotView, Viewer, view_pilot
 from core.models import Pilot, Theme, User
-from core.pilot_repository import PilotRepository
+from core.pilot_repository import PilotRepository, StoredState
 from core.pilot_state import apply_state, state_from_json
 from core.settings import Settings
 from service.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
@@ -198,12 +198,17 @@ def viewer_of(user: User) -> Viewer:
 
 
 def to_public(state: PilotState, user: User) -> PilotPublic:
-    """The pilot as this user may read it (core.disclosure), with what this user may do now.
+    """The pilot as this user may read it (core.disclosure), with what this user may do now."""
+    view = view_pilot(state, viewer_of(user))
+    return public_model(view, allowed_actions(state, actor_of(user), datetime.now(UTC)))
+
+
+def public_model(view: PilotView, actions: list[str]) -> PilotPublic:
+    """The answer for a pilot as one reader sees it, with the actions that reader may take.
 
     One validation builds the whole answer: its nested parts are read from the state's own
     dataclasses, not copied into dictionaries first.
     """
-    view = view_pilot(state, viewer_of(user))
     shown = view.state
     proposal = shown.proposal
     return PilotPublic.model_validate(
@@ -232,7 +237,7 @@ def to_public(state: PilotState, user: User) -> PilotPublic:
             "kpi_series": shown.kpi_series,
             "missed_checkins": shown.missed_checkins,
             "missed_checkin_count": shown.missed_checkin_count,
-            "allowed_actions": allowed_actions(state, actor_of(user), datetime.now(UTC)),
+            "allowed_actions": actions,
             "parent_id": shown.parent_id,
             "created_at": shown.created_at,
             "updated_at": shown.updated_at,
@@ -333,7 +338,7 @@ async def run_update(
     return result
 
 
-async def visible_state(session: AsyncSession, user: User, pilot_id: str) -> PilotState:
+async def visible_state(session: AsyncSession, user: User, pilot_id: str) -> StoredState:
     """The state of the pilot if this user may see it, for a read; 404 as visible_pilot."""
     state = await PilotRepository(session).visible_state(user, pilot_id)
     if state is None:

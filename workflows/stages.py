@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from workflows.contracts import Actor, CandidateStatus, Outcome, PilotState, ReportingParty
 from workflows.messages import N_
@@ -247,8 +248,16 @@ def allowed_actions(state: PilotState, actor: Actor, now: datetime | None = None
     """
     return [
         str(action)
-        for action in Action
-        if role_may(action, actor.role)
-        and (action == Action.REPLICATE or state.stage in RULES[action].stages)
-        and refusal(state, action, actor, now=now) is None
+        for action in _possible_actions(actor.role, state.stage)
+        if refusal(state, action, actor, now=now) is None
     ]
+
+
+@cache
+def _possible_actions(role: str, stage: str) -> tuple[Action, ...]:
+    """The actions the role and the stage leave open (fixed rules: worked out once each)."""
+    return tuple(
+        action
+        for action in Action
+        if role_may(action, role) and (action == Action.REPLICATE or stage in RULES[action].stages)
+    )

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from service.deps import (
     CurrentUser,
@@ -20,6 +20,7 @@ from service.schemas.common import IdPath
 from service.schemas.pilots import PilotCreate, PilotPage, PilotPublic
 from service.use_cases import pilot_actions, pilots
 
+JSON = "application/json"
 router = APIRouter(prefix="/api/v1/pilots", tags=["pilots"], responses=error_responses(401))
 
 
@@ -37,7 +38,8 @@ async def submit_pilot(
     return await pilots.submit_pilot(sessions, client, settings, officer, body, idempotency_key)
 
 
-@router.get("", responses=error_responses())
+# The two reads answer bytes already serialised from the declared models (service.pilot_json).
+@router.get("", response_model=PilotPage, responses=error_responses())
 async def list_pilots(
     *,
     session: SessionDep,
@@ -45,15 +47,16 @@ async def list_pilots(
     filters: ListFilters,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-) -> PilotPage:
+) -> Response:
     """The pilots the caller may see, newest first, a page at a time."""
-    return await pilots.list_pilots(session, user, filters, limit=limit, cursor=cursor)
+    page = await pilots.list_pilots_json(session, user, filters, limit=limit, cursor=cursor)
+    return Response(page, media_type=JSON)
 
 
-@router.get("/{pilot_id}", responses=error_responses(404))
-async def read_pilot(*, pilot_id: IdPath, session: SessionDep, user: Reader) -> PilotPublic:
+@router.get("/{pilot_id}", response_model=PilotPublic, responses=error_responses(404))
+async def read_pilot(*, pilot_id: IdPath, session: SessionDep, user: Reader) -> Response:
     """One pilot, with what the caller may do with it now."""
-    return await pilots.read_pilot(session, user, pilot_id)
+    return Response(await pilots.read_pilot_json(session, user, pilot_id), media_type=JSON)
 
 
 @router.post(

@@ -66,17 +66,17 @@ async def _states(
     The first page is read now, in `session`; the others as they are asked for, each in a
     transaction that ends before the page is handed on.
     """
-    states, cursor = await PilotRepository(session).page(user, filters, limit=chunk, cursor=None)
+    page, cursor = await PilotRepository(session).page(user, filters, limit=chunk, cursor=None)
 
     async def pages() -> AsyncIterator[list[PilotState]]:
-        nonlocal states, cursor
-        yield states
+        nonlocal page, cursor
+        yield [stored.state for stored in page]
         while cursor is not None:
             async with transaction(sessions) as later:
-                states, cursor = await PilotRepository(later).page(
+                page, cursor = await PilotRepository(later).page(
                     user, filters, limit=chunk, cursor=cursor
                 )
-            yield states
+            yield [stored.state for stored in page]
 
     return pages()
 
@@ -203,7 +203,7 @@ async def audit_export(
     an admin's Temporal history cannot be read now.
     """
     # The pilot's row is read, and its visibility checked, once: each part takes the state.
-    state = await visible_state(session, user, pilot_id)
+    state = (await visible_state(session, user, pilot_id)).state
     events = await pilot_history.events_of(session, user, state)
     history = notifications = None
     if user.role == Role.ADMIN:

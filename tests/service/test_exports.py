@@ -297,7 +297,7 @@ async def test_kpi_report_reads_each_evaluated_pilot_for_admin_and_own_town(
                     cursor=None,
                 )
             )[0]
-            expected = next(s for s in state if s.pilot_id == pilot_id)
+            expected = next(s.state for s in state if s.state.pilot_id == pilot_id)
             got = [d for d in documents if d["pilot_id"] == pilot_id]
             for document, kpi in zip(got, kpi_results(expected), strict=True):
                 assert (document["kpi"], document["result"], document["met"]) == (
@@ -351,10 +351,11 @@ async def test_kpi_report_reads_only_evaluated_pilots(
     await _pilot(sessions, lille, "Cancelled before", age=8, stage="cancelled")
     async with sessions() as session:
         user = (await session.scalars(select(User).where(User.email == ADMIN_EMAIL))).one()
-        states, cursor = await PilotRepository(session).page(
+        page, cursor = await PilotRepository(session).page(
             user, PilotFilters(evaluated=True), limit=100, cursor=None
         )
     assert cursor is None
+    states = [stored.state for stored in page]
     evaluated = [ids["roubaix_generalized"], ids["lille_evaluated"], cancelled]
     assert [state.pilot_id for state in states] == evaluated
     documents, _ = await _export(client, admin, "/api/v1/reports/kpi-results")
