@@ -76,23 +76,26 @@ def create_body(rng: random.Random) -> dict[str, Any]:
 
 async def creates(
     api_url: str, officers: Sequence[str], seconds: float, rng: random.Random
-) -> dict[str, Any]:
-    """`POST /api/v1/pilots` at 20/s by the towns' officers (round robin)."""
+) -> tuple[dict[str, Any], list[str]]:
+    """`POST /api/v1/pilots` at 20/s by the towns' officers (round robin); the figures, and
+    the ids of the pilots created."""
     count = int(seconds * CREATE_RATE)
     bodies = [create_body(rng) for _ in range(count)]
     tokens = cycle(officers)
     headers = [{"Authorization": next(tokens)} for _ in range(count)]
+    created: list[str] = []
     async with http_client(api_url) as http:
 
         async def send(index: int) -> None:
             response = await http.post("/api/v1/pilots", json=bodies[index], headers=headers[index])
             await _expect(response, 201)
+            created.append((await response.json())["id"])
 
         outcomes = await open_loop(
             send, rate=CREATE_RATE, count=count, timeout_seconds=TIMEOUT_SECONDS
         )
     summary = summarise(outcomes)
-    return {"create_rate_per_s": CREATE_RATE, **summary.as_dict("create")}
+    return {"create_rate_per_s": CREATE_RATE, **summary.as_dict("create")}, created
 
 
 async def town_pilot_ids(sessions: async_sessionmaker[AsyncSession], limit: int = 500) -> list[str]:

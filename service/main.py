@@ -17,7 +17,7 @@ from service.errors import register_error_handlers
 from service.input_guard import InputGuardMiddleware
 from service.load_shedding import LoadSheddingMiddleware
 from service.pages.app import mount_pages
-from service.request_context import RequestContextMiddleware, bind_pilot_id
+from service.request_context import NO_TELEMETRY, RequestContextMiddleware, bind_pilot_id
 from service.routes import (
     admin,
     auth,
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,
         dependencies=[Depends(bind_pilot_id)],
+        telemetry=NO_TELEMETRY,
     )
     app.state.settings = settings or get_settings()
     app.state.temporal = TemporalConnector(app.state.settings)

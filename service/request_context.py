@@ -4,11 +4,15 @@ import re
 import uuid
 
 from fastapi import Request
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import logs
 
 HEADER = "X-Request-ID"
+# A request is followed by its id on the log lines; no traces or metrics are exported. FastAPI's
+# own OpenTelemetry would look the global providers up on every request: off, for both apps.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 # A caller's id is kept (a proxy's, so lines join up) only if it is short and plain.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 

@@ -28,7 +28,7 @@ from service.pages import (
 from service.pages.csrf import check_csrf
 from service.pages.errors import register_page_error_handlers
 from service.pages.headers import PageHeadersMiddleware
-from service.request_context import bind_pilot_id
+from service.request_context import NO_TELEMETRY, bind_pilot_id
 
 STATIC_DIR = PROJECT_ROOT / "static"
 
@@ -71,6 +71,7 @@ def create_pages_app(api: FastAPI) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(bind_pilot_id), Depends(check_csrf)],
+        telemetry=NO_TELEMETRY,
     )
     pages.state = api.state
     register_page_error_handlers(pages)
