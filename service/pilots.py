@@ -340,10 +340,10 @@ async def run_update(
 
 async def visible_state(session: AsyncSession, user: User, pilot_id: str) -> StoredState:
     """The state of the pilot if this user may see it, for a read; 404 as visible_pilot."""
-    state = await PilotRepository(session).visible_state(user, pilot_id)
-    if state is None:
+    stored = await PilotRepository(session).visible_state(user, pilot_id)
+    if stored is None:
         raise NotFound(N_("no such pilot"))
-    return state
+    return stored
 
 
 async def visible_pilot(session: AsyncSession, user: User, pilot_id: str) -> Pilot:
