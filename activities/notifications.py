@@ -17,7 +17,7 @@ from activities.email_rendering import (
     RenderedEmail,
     email_context,
 )
-from core.db import insert_or_ignore
+from core.db import insert_or_ignore, reading
 from core.i18n import normalize_locale
 from core.models import Company, Notification, NotificationStatus, Theme, Town, User, new_id
 from core.settings import Settings
@@ -192,7 +192,7 @@ class NotificationActivities:
         still holds a row: this one cannot say it was sent until that attempt marks it or
         its lease runs out, and Temporal's retry comes back to see which.
         """
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             rows = list(
                 await session.scalars(
                     select(Notification)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from core.db import reading
 from core.models import Notification, NotificationStatus
 
 SENDING = NotificationStatus.SENDING.value
@@ -130,7 +131,7 @@ class OutboxLease:
         """Those of these rows that are marked sent."""
         if not row_ids:
             return set()
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             sent = await session.scalars(
                 select(Notification.id).where(
                     Notification.id.in_(row_ids),

@@ -33,6 +33,8 @@ EMAIL_WORKER_APART = os.environ.get("PILOTFLOW_BENCH_EMAIL_WORKER_APART", "1") =
 # Requests an API process holds before it sheds the next (Settings.api_max_in_flight);
 # unset, the settings' default. A large value measures the API without shedding.
 API_MAX_IN_FLIGHT = os.environ.get("PILOTFLOW_BENCH_API_MAX_IN_FLIGHT")
+# Email activities a worker runs at once (Settings.email_concurrency); unset, the default.
+EMAIL_CONCURRENCY = os.environ.get("PILOTFLOW_BENCH_EMAIL_CONCURRENCY")
 
 
 def free_port() -> int:
@@ -64,7 +66,7 @@ class Stack:
 
 def stack_fields(database_url: str, data_dir: Path) -> dict[str, Any]:
     """Every setting the parts share; the task queue is per run, so nothing else takes it."""
-    return {
+    fields = {
         "environment": "development",  # the development secrets are fine on loopback
         "data_dir": str(data_dir),
         "database_url": database_url,
@@ -77,7 +79,9 @@ def stack_fields(database_url: str, data_dir: Path) -> dict[str, Any]:
         "redis_url": REDIS_URL,
         "seed_demo": "false",
         "log_level": "warning",
-    } | ({"api_max_in_flight": API_MAX_IN_FLIGHT} if API_MAX_IN_FLIGHT else {})
+    }
+    optional = {"api_max_in_flight": API_MAX_IN_FLIGHT, "email_concurrency": EMAIL_CONCURRENCY}
+    return fields | {name: value for name, value in optional.items() if value}
 
 
 class _Children:

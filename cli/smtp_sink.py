@@ -18,10 +18,12 @@ from core.mailbox import STAMP_FORMAT, parse_message
 
 
 class _MailboxHandler:
-    """Stores each message with its envelope as `<timestamp>-<n>.eml` and in memory."""
+    """Stores each message with its envelope as `<timestamp>-<n>.eml`, and parsed in memory
+    if `keep_parsed` (a test reads them there)."""
 
-    def __init__(self, mailbox_dir: Path | None) -> None:
+    def __init__(self, mailbox_dir: Path | None, *, keep_parsed: bool) -> None:
         self.mailbox_dir = mailbox_dir
+        self.keep_parsed = keep_parsed
         self.messages: list[EmailMessage] = []
         self._counter = itertools.count(1)
 
@@ -31,7 +33,8 @@ class _MailboxHandler:
         raw = trace.encode() + (envelope.original_content or envelope.content)
         if self.mailbox_dir is not None:
             self._store(raw)
-        self.messages.append(parse_message(raw))
+        if self.keep_parsed:
+            self.messages.append(parse_message(raw))
         return "250 Message accepted for delivery"
 
     def _store(self, raw: bytes) -> None:
@@ -54,15 +57,25 @@ class _Controller(Controller):
 
 
 class SmtpSink:
-    """An SMTP server on loopback, in its own thread; port 0 picks a free port."""
+    """An SMTP server on loopback, in its own thread; port 0 picks a free port.
+
+    `keep_parsed` keeps every message parsed in memory (`messages`), for a test; the
+    standalone sink does not: it would grow without end, and parsing each message cost it
+    more CPU than receiving it (docs/PERFORMANCE.md).
+    """
 
     def __init__(
-        self, mailbox_dir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        mailbox_dir: Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keep_parsed: bool = True,
     ) -> None:
         if mailbox_dir is not None:
             mailbox_dir.mkdir(parents=True, exist_ok=True)
         self.host = host
-        self._handler = _MailboxHandler(mailbox_dir)
+        self._handler = _MailboxHandler(mailbox_dir, keep_parsed=keep_parsed)
         self._controller = _Controller(self._handler, hostname=host, port=port)
 
     @property
@@ -71,7 +84,7 @@ class SmtpSink:
 
     @property
     def messages(self) -> list[EmailMessage]:
-        """Every message received since start, oldest first."""
+        """Every message received since start, oldest first (none unless `keep_parsed`)."""
         return self._handler.messages
 
     def start(self) -> None:
@@ -83,7 +96,7 @@ class SmtpSink:
 
 def run_sink(host: str, port: int, mailbox_dir: Path) -> None:
     """Run the sink in the foreground until Ctrl-C."""
-    sink = SmtpSink(mailbox_dir, host=host, port=port)
+    sink = SmtpSink(mailbox_dir, host=host, port=port, keep_parsed=False)
     sink.start()
     print(f"SMTP sink listening on {host}:{sink.port}, mailbox {mailbox_dir}", flush=True)
     try:

@@ -1,12 +1,14 @@
 """Engine and session factory; the caller that opens a session commits it."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,15 +20,19 @@ from core.sqlite_writers import queue_writers
 
 # How long a SQLite writer waits for the database's lock before it gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A server's connection left this long in the pool is pinged before it is used again.
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(
+    url: str, *, ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS
+) -> AsyncEngine:
     # hide_parameters: errors (and so logs) never carry the values of a statement.
-    # A server's connection can drop (a restart) and is pinged before use; a SQLite file's
-    # cannot, and through aiosqlite the ping is four thread hops on every checkout.
-    sqlite = url.startswith("sqlite")
-    engine = create_async_engine(url, pool_pre_ping=not sqlite, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
+    engine = create_async_engine(url, hide_parameters=True)
+    if engine.dialect.name != "sqlite":
+        # A SQLite file's connection cannot drop; a server's can (a restart).
+        ping_idle_connections(engine.sync_engine, ping_after_idle_seconds)
+    else:
         # Several processes (worker, API) share one SQLite file: wait for locks, use WAL.
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,6 +48,34 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use if it sat idle for `idle_seconds`, and replace it
+    if the ping fails.
+
+    Not SQLAlchemy's `pool_pre_ping`, which pings on every checkout: on asyncpg a ping is
+    three round trips (BEGIN, a query, ROLLBACK), and under load they were a third of the
+    workers' socket writes (docs/PERFORMANCE.md). A connection used moments ago is taken as
+    alive; if it dropped meanwhile, its statement fails as a lost connection, SQLAlchemy
+    then replaces every connection the pool held, and the caller's retry (Temporal's for an
+    activity, the client's on a 503) gets a new one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_from = record.info.get("idle_from")
+        if idle_from is None or time.monotonic() - idle_from < idle_seconds:
+            return  # a new connection, or one used moments ago
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool drops this connection and checks out a new one instead.
+            raise DisconnectionError("the idle connection is gone") from error
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -50,6 +84,20 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """A session that commits when the block ends and rolls back if it raises."""
     async with sessions() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session that only reads, so has nothing to commit.
+
+    On a server database each statement runs on its own (autocommit): no BEGIN and no
+    ROLLBACK, two of the four round trips of a read that makes two queries. Its statements
+    may see the database at two moments; no reader here needs one snapshot for them.
+    """
+    async with sessions() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session
 
 

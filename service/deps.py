@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from core.db import transaction
+from core.db import reading, transaction
 from core.models import User
 from core.pilot_repository import PilotFilters
 from core.settings import Settings
@@ -51,10 +51,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The session of a route that only reads: nothing to commit (core.db.reading)."""
+    async with reading(sessionmaker_of(request)) as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # scope="function": the commit happens before the response is sent, so a failed commit
 # becomes an error response instead of a success that was never stored.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 async def get_signed_in(
@@ -81,12 +88,12 @@ async def get_reader(
     request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> User:
     """The caller of a route that only reads: signed in through the request's own session.
 
-    Such a route holds a connection anyway, so the token's query shares its transaction
-    instead of checking out (and committing) one of its own first.
+    Such a route holds a connection anyway, so the token's query shares it instead of
+    checking out (and committing) one of its own first.
     """
     caller = await signed_in(session, _token_of(credentials), settings)
     request.state.user = caller.user
@@ -108,7 +115,7 @@ async def get_current_user(*, caller: SignedInDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
-# For routes that read only and take a SessionDep: the same caller, one transaction fewer.
+# For routes that read only and take a ReadSessionDep: the same caller, one transaction fewer.
 Reader = Annotated[User, Depends(get_reader)]
 
 

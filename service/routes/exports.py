@@ -9,6 +9,7 @@ from service.deps import (
     AdminOrOfficer,
     ListFilters,
     Reader,
+    ReadSessionDep,
     SessionDep,
     SessionmakerDep,
     SettingsDep,
@@ -50,7 +51,7 @@ def _download(model: Any) -> dict[int | str, dict[str, Any]]:
 )
 async def export_pilots(
     *,
-    session: SessionDep,
+    session: ReadSessionDep,
     sessions: SessionmakerDep,
     user: Reader,
     filters: ListFilters,
@@ -71,7 +72,7 @@ async def export_pilots(
 async def audit_export(
     *,
     pilot_id: IdPath,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     connector: TemporalConnectorDep,
     user: Reader,

@@ -9,6 +9,7 @@ from service.deps import (
     IdempotencyKey,
     ListFilters,
     Reader,
+    ReadSessionDep,
     SessionDep,
     SessionmakerDep,
     SettingsDep,
@@ -42,7 +43,7 @@ async def submit_pilot(
 @router.get("", response_model=PilotPage, responses=error_responses())
 async def list_pilots(
     *,
-    session: SessionDep,
+    session: ReadSessionDep,
     user: Reader,
     filters: ListFilters,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -54,7 +55,7 @@ async def list_pilots(
 
 
 @router.get("/{pilot_id}", response_model=PilotPublic, responses=error_responses(404))
-async def read_pilot(*, pilot_id: IdPath, session: SessionDep, user: Reader) -> Response:
+async def read_pilot(*, pilot_id: IdPath, session: ReadSessionDep, user: Reader) -> Response:
     """One pilot, with what the caller may do with it now."""
     return Response(await pilots.read_pilot_json(session, user, pilot_id), media_type=JSON)
 

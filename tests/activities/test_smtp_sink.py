@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiosmtplib
 
+from cli.smtp_sink import SmtpSink
 from core.mailbox import read_mailbox
 from tests.support.smtp import free_port, running_sink
 
@@ -39,6 +40,20 @@ async def test_the_sink_keeps_messages_in_memory_and_in_the_mailbox(tmp_path: Pa
     assert entries[0].received_at >= entries[-1].received_at
     assert [e.path.suffix for e in entries] == [".eml"] * 3
     assert read_mailbox(mailbox, limit=1)[0].message["Subject"] == "Message 2"
+
+
+async def test_the_standalone_sink_keeps_its_messages_on_disk_only(tmp_path: Path) -> None:
+    # As `pilotflow smtp-sink` runs it: months of messages must not pile up in its memory.
+    sink = SmtpSink(tmp_path / "mailbox", keep_parsed=False)
+    sink.start()
+    try:
+        for n in range(2):
+            await aiosmtplib.send(message(f"Message {n}"), hostname="127.0.0.1", port=sink.port)
+        assert sink.messages == []
+    finally:
+        sink.stop()
+    entries = read_mailbox(tmp_path / "mailbox")
+    assert [e.message["Subject"] for e in entries] == ["Message 1", "Message 0"]
 
 
 async def test_envelope_recipients_are_recorded_even_when_headers_differ(tmp_path: Path) -> None:
