@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from core.db import reading
+from core.db import autocommitting
 from core.models import Company, Pilot
 from workflows.contracts import CandidateState, MatchingRequest, MatchingResult
 from workflows.messages import N_
@@ -36,7 +36,7 @@ class MatchingActivities:
     @activity.defn
     async def find_candidates(self, request: MatchingRequest) -> MatchingResult:
         """The best `limit` eligible companies not yet invited, the preferred one first."""
-        async with reading(self._sessions) as session:
+        async with autocommitting(self._sessions) as session:
             companies = list(await session.scalars(select(Company).where(Company.active)))
             records = await _track_records(session)
         excluded = set(request.exclude_company_ids)

@@ -17,7 +17,7 @@ from activities.email_rendering import (
     RenderedEmail,
     email_context,
 )
-from core.db import insert_or_ignore, reading
+from core.db import autocommitting, insert_or_ignore
 from core.i18n import normalize_locale
 from core.models import Company, Notification, NotificationStatus, Theme, Town, User, new_id
 from core.settings import Settings
@@ -192,7 +192,7 @@ class NotificationActivities:
         still holds a row: this one cannot say it was sent until that attempt marks it or
         its lease runs out, and Temporal's retry comes back to see which.
         """
-        async with reading(self.sessions) as session:
+        async with autocommitting(self.sessions) as session:
             rows = list(
                 await session.scalars(
                     select(Notification)
@@ -242,10 +242,12 @@ class NotificationActivities:
         return by_key
 
     async def _names(self, session: AsyncSession, request: NotificationRequest) -> tuple[str, str]:
-        """The town's and theme's display names, which the state only knows by id."""
-        town = await session.get(Town, request.state.town_id)
-        theme = await session.get(Theme, request.state.proposal.theme)
-        return (town.name if town else "", theme.name if theme else "")
+        """The town's and theme's display names, which the state only knows by id; one
+        round trip for both ("" for one that is gone)."""
+        town = select(Town.name).where(Town.id == request.state.town_id).scalar_subquery()
+        theme = select(Theme.name).where(Theme.code == request.state.proposal.theme)
+        names = (await session.execute(select(town, theme.scalar_subquery()))).one()
+        return (names[0] or "", names[1] or "")
 
     def _render_row(
         self, request: NotificationRequest, key: str, recipient: Recipient, town: str, theme: str

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from core.db import reading
+from core.db import autocommitting
 from core.models import Notification, NotificationStatus
 
 SENDING = NotificationStatus.SENDING.value
@@ -77,15 +77,16 @@ class OutboxLease:
         return await self._changed(statement) == 1
 
     async def claim_many(self, row_ids: Sequence[str]) -> set[str]:
-        """Take every row of these this attempt can, in one transaction; the ids it holds.
+        """Take every row of these this attempt can, in one statement; the ids it holds
+        (those it held already too, their lease renewed).
 
-        Each row is taken or not as `claim` would: the UPDATE tests each row as it writes
+        A free row is taken as `claim` would take it: the UPDATE tests each row as it writes
         it, so two attempts claiming the same rows at once share them out, never both.
         """
         now = datetime.now(UTC)
         statement = (
             update(Notification)
-            .where(Notification.id.in_(row_ids), claimable(now))
+            .where(Notification.id.in_(row_ids), or_(claimable(now), self._mine()))
             .values(
                 status=SENDING,
                 lease_owner=self.owner,
@@ -131,7 +132,7 @@ class OutboxLease:
         """Those of these rows that are marked sent."""
         if not row_ids:
             return set()
-        async with reading(self.sessions) as session:
+        async with autocommitting(self.sessions) as session:
             sent = await session.scalars(
                 select(Notification.id).where(
                     Notification.id.in_(row_ids),
@@ -192,25 +193,23 @@ class OutboxLease:
 
     def _held(self, row_ids: Sequence[str]) -> ColumnElement[bool]:
         """The rows, while this attempt holds them."""
-        return and_(
-            Notification.id.in_(row_ids),
-            Notification.lease_owner == self.owner,
-            Notification.status == SENDING,
-        )
+        return and_(Notification.id.in_(row_ids), self._mine())
+
+    def _mine(self) -> ColumnElement[bool]:
+        """Rows this attempt holds."""
+        return and_(Notification.lease_owner == self.owner, Notification.status == SENDING)
 
     async def _changed_ids(self, statement: Update, row_ids: Sequence[str]) -> set[str]:
-        """Run one UPDATE and read back which of the rows this attempt holds, in one
-        transaction (no RETURNING, so any SQLite the project supports runs it)."""
+        """Run one UPDATE; which of the rows it changed, read back by RETURNING (SQLite
+        3.35 or newer). Each row it changed is one this attempt holds now."""
         if not row_ids:
             return set()
-        async with self.sessions() as session, session.begin():
-            await session.execute(statement)
-            held = await session.scalars(select(Notification.id).where(self._held(row_ids)))
-            return set(held)
+        async with autocommitting(self.sessions) as session:
+            return set(await session.scalars(statement.returning(Notification.id)))
 
     async def _changed(self, statement: Update) -> int:
-        """Run one UPDATE in a transaction of its own; how many rows it changed."""
-        async with self.sessions() as session, session.begin():
+        """Run one UPDATE as a transaction of its own; how many rows it changed."""
+        async with autocommitting(self.sessions) as session:
             result = await session.execute(statement)
         assert isinstance(result, CursorResult)
         return int(result.rowcount)

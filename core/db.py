@@ -1,5 +1,6 @@
 """Engine and session factory; the caller that opens a session commits it."""
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ from core.sqlite_writers import queue_writers
 
 # How long a SQLite writer waits for the database's lock before it gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The oldest SQLite with RETURNING, by which the outbox lease reads back the rows it took.
+SQLITE_MIN_VERSION = (3, 35)
 # A server's connection left this long in the pool is pinged before it is used again.
 PING_AFTER_IDLE_SECONDS = 5.0
 
@@ -33,6 +36,8 @@ def create_engine(
         # A SQLite file's connection cannot drop; a server's can (a restart).
         ping_idle_connections(engine.sync_engine, ping_after_idle_seconds)
     else:
+        require_sqlite_version(sqlite3.sqlite_version_info)
+
         # Several processes (worker, API) share one SQLite file: wait for locks, use WAL.
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,6 +51,13 @@ def create_engine(
         queue_writers(engine.sync_engine, SQLITE_BUSY_TIMEOUT_MS / 1000)
 
     return engine
+
+
+def require_sqlite_version(version: tuple[int, ...]) -> None:
+    """Refuse, with a line saying why, a SQLite older than pilotflow's statements need."""
+    if version < SQLITE_MIN_VERSION:
+        needed, found = ".".join(map(str, SQLITE_MIN_VERSION)), ".".join(map(str, version))
+        raise RuntimeError(f"pilotflow needs SQLite {needed} or newer; this Python has {found}")
 
 
 def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
@@ -88,17 +100,25 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 
 @asynccontextmanager
-async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session that only reads, so has nothing to commit.
+async def autocommitting(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session whose statements each commit as they run: for reads, or for one write
+    that is a transaction by itself.
 
-    On a server database each statement runs on its own (autocommit): no BEGIN and no
-    ROLLBACK, two of the four round trips of a read that makes two queries. Its statements
-    may see the database at two moments; no reader here needs one snapshot for them.
+    On a server database that is autocommit: no BEGIN and no COMMIT or ROLLBACK, so one
+    round trip per statement instead of three for a lone one. Two reads in it may see the
+    database at two moments; no reader here needs one snapshot for them. On SQLite the
+    block is one transaction, committed at its end (switching aiosqlite's connection to
+    autocommit and back costs more thread hops than it saves).
     """
     async with sessions() as session:
-        if session.get_bind().dialect.name != "sqlite":
+        if session.get_bind().dialect.name == "sqlite":
+            async with session.begin():
+                yield session
+        else:
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
+            yield session
 
 
 async def insert_or_ignore(

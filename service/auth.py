@@ -6,13 +6,16 @@ deactivated user or company is refused by the same one query that reads the sess
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, String, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, String, bindparam, delete, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from core.models import AuthSession, Company, User, utcnow
 from core.security import has_usable_password, hash_password, needs_rehash, verify_password
@@ -70,9 +73,16 @@ def _usable_account() -> ColumnElement[bool]:
     return (User.active.is_(True)) & or_(User.company_id.is_(None), Company.active.is_(True))
 
 
+# A user's mapped attributes and their columns, in the order the sign-in selects them.
+_USER_COLUMNS = tuple(
+    (attribute.key, attribute.columns[0]) for attribute in inspect(User).column_attrs
+)
+
 # Every request runs it: built once, as building it cost as much as running it on SQLite.
+# Plain columns, not the User entity: the ORM's loading of one entity was most of a read's
+# sign-in (docs/PERFORMANCE.md); `_detached_user` builds the same object from them.
 _SIGNED_IN = (
-    select(User, AuthSession.expires_at)
+    select(*(column for _, column in _USER_COLUMNS), AuthSession.expires_at)
     .join(AuthSession, AuthSession.user_id == User.id)
     .outerjoin(Company, Company.id == User.company_id)
     .where(
@@ -81,6 +91,13 @@ _SIGNED_IN = (
     )
     .where(_usable_account())
 )
+
+
+def _detached_user(row: Sequence[Any]) -> User:
+    """The row's user, detached, as a session that loaded and closed would leave it."""
+    user = User(**{key: row[index] for index, (key, _) in enumerate(_USER_COLUMNS)})
+    make_transient_to_detached(user)
+    return user
 
 
 async def open_session(db: AsyncSession, user: User, settings: Settings) -> IssuedToken:
@@ -108,7 +125,7 @@ async def signed_in(db: AsyncSession, token: str, settings: Settings) -> SignedI
     row = (await db.execute(_SIGNED_IN, params)).one_or_none()
     if row is None:
         raise Unauthorized(INVALID_TOKEN)
-    return SignedIn(row[0], session_id, row[1])
+    return SignedIn(_detached_user(row), session_id, row[-1])
 
 
 async def renew_session(db: AsyncSession, session_id: str, settings: Settings) -> datetime:

@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from core.db import reading, transaction
+from core.db import autocommitting, transaction
 from core.models import User
 from core.pilot_repository import PilotFilters
 from core.settings import Settings
@@ -53,7 +53,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The session of a route that only reads: nothing to commit (core.db.reading)."""
-    async with reading(sessionmaker_of(request)) as session:
+    async with autocommitting(sessionmaker_of(request)) as session:
         yield session
 
 

@@ -1,5 +1,7 @@
-"""A server's dropped connection: pinged and replaced when it sat idle, else failed once."""
+"""Connections: a dropped one pinged and replaced when it sat idle, else failed once; SQLite's
+version checked."""
 
+import re
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -8,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import create_engine
+from core.db import create_engine, require_sqlite_version
 from tests.conftest import POSTGRES_ADMIN_DSN, _postgres_reachable
 
 URL = POSTGRES_ADMIN_DSN.replace("postgresql://", "postgresql+asyncpg://")
@@ -65,3 +67,11 @@ async def test_a_connection_used_moments_ago_is_not_pinged_and_fails_once(
         assert lost.value.connection_invalidated
         # ... after which the pool holds new connections only.
         assert await _backend_pid(engine) != first
+
+
+def test_a_sqlite_without_returning_is_refused_with_the_reason() -> None:
+    require_sqlite_version((3, 35, 0))
+    with pytest.raises(
+        RuntimeError, match=re.escape("needs SQLite 3.35 or newer; this Python has 3.34.1")
+    ):
+        require_sqlite_version((3, 34, 1))
