@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
@@ -185,6 +185,7 @@ MAPPED_ERRORS: tuple[type[Exception], ...] = (
     RPCTimeoutOrCancelledError,
     IntegrityError,
     OperationalError,
+    DBAPIError,  # only a lost connection: any other is a bug
     PoolTimeoutError,
     OSError,
 )
@@ -201,7 +202,10 @@ def domain_error_of(error: Exception) -> DomainError | None:
         # A unique constraint lost a race with a concurrent request that checked first.
         logger.info("integrity error mapped to 409: %s", error)
         return Conflict(N_("this conflicts with existing data"))
-    if isinstance(error, OperationalError | PoolTimeoutError):
+    if isinstance(error, OperationalError | PoolTimeoutError) or (
+        # A connection the server dropped (a restart): the pool has replaced it by now.
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
         logger.warning("database unavailable: %s", error)
         return Unavailable(N_("the database cannot be reached"))
     if isinstance(error, OSError):

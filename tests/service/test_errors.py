@@ -1,9 +1,10 @@
 """One place maps errors to HTTP: domain errors, Temporal refusals, database races, bugs."""
 
+import asyncpg
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -12,6 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from core.models import Town
 from service.deps import SessionDep, TemporalClientDep
 from service.errors import Conflict, from_temporal
+from tests.conftest import POSTGRES_ADMIN_DSN
 from tests.service.conftest import Headers
 
 
@@ -112,6 +114,32 @@ async def test_a_failed_commit_is_an_error_response(app: FastAPI, client: AsyncC
 
     assert (await client.post("/test/unflushed/Twice")).status_code == 200
     assert (await client.post("/test/unflushed/Twice")).status_code == 409
+
+
+async def test_a_connection_the_server_dropped_is_503_once_then_replaced(
+    app: FastAPI, client: AsyncClient, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file's connection cannot be dropped by a server")
+
+    @app.get("/test/backend")
+    async def backend(*, session: SessionDep) -> int:
+        return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+    first = (await client.get("/test/backend")).json()
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", first)
+    finally:
+        await admin.close()
+    # Used moments ago, so not pinged: the request finds it gone, and says so as the
+    # database being out of reach, not as a bug; the next one gets a new connection.
+    lost = await client.get("/test/backend")
+    assert lost.status_code == 503
+    assert lost.json() == {"detail": "the database cannot be reached"}
+    again = await client.get("/test/backend")
+    assert again.status_code == 200
+    assert again.json() != first
 
 
 async def test_temporal_client_dependency_is_503_when_down(
