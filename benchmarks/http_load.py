@@ -14,7 +14,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from benchmarks.open_loop import Outcome, Shed, open_loop, summarise
+from benchmarks.open_loop import Outcome, Shed, open_loop, p99_by_window, summarise
 from benchmarks.region import THEMES, WORDS, town_id
 from core.db import transaction
 from core.models import Pilot, User
@@ -170,8 +170,12 @@ async def reads(api_url: str, token: str, pilot_ids: list[str], seconds: float) 
         rate=READ_RATE,
         seconds=seconds,
     )
-    everything = summarise([o for outcomes in by_kind.values() for o in outcomes])
-    figures: dict[str, Any] = {"read_rate_per_s": READ_RATE, **everything.as_dict("read")}
+    every_read = [o for outcomes in by_kind.values() for o in outcomes]
+    figures: dict[str, Any] = {
+        "read_rate_per_s": READ_RATE,
+        **summarise(every_read).as_dict("read"),
+        "read_p99_ms_by_5s": p99_by_window(every_read),
+    }
     for kind, outcomes in by_kind.items():
         figures[f"read_{kind}_p99_ms"] = summarise(outcomes).p99_ms
     return figures

@@ -128,3 +128,18 @@ def summarise(outcomes: list[Outcome]) -> Summary:
         p99_ms=round(percentile(latencies, 0.99), 1),
         max_ms=round(max(latencies), 1),
     )
+
+
+def p99_by_window(outcomes: list[Outcome], seconds: float = 5.0) -> list[float]:
+    """The p99 of the requests due in each `seconds` from the first, in milliseconds: when
+    in the run the slow ones were (a warm-up, a pause of the collector, a steady queue)."""
+    if not outcomes:
+        return []
+    start = min(o.due for o in outcomes)
+    windows: dict[int, list[float]] = {}
+    for outcome in outcomes:
+        windows.setdefault(int((outcome.due - start) // seconds), []).append(outcome.latency)
+    return [
+        round(percentile(windows.get(index, [0.0]), 0.99) * 1000, 1)
+        for index in range(max(windows) + 1)
+    ]

@@ -72,12 +72,12 @@ async def get_signed_in(
 ) -> SignedIn:
     """The live session the bearer token names, with its active user; 401 otherwise.
 
-    Read in a transaction of its own, so the request holds no database connection until its
+    Read on a connection of its own, given back at once, so the request holds none until its
     route asks for one (a route may hash a password first). The user comes back detached: a
     route that changes it loads it again in the request's session.
     """
     token = _token_of(credentials)
-    async with transaction(sessionmaker_of(request)) as session:
+    async with autocommitting(sessionmaker_of(request)) as session:
         caller = await signed_in(session, token, settings)
     request.state.user = caller.user
     return caller

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.open_loop import SHED, Outcome, Shed, open_loop, summarise
+from benchmarks.open_loop import SHED, Outcome, Shed, open_loop, p99_by_window, summarise
 from benchmarks.results import (
     REQUIRED_KEYS,
     assemble,
@@ -99,6 +99,13 @@ def figures(**changes: float) -> dict[str, float]:
     base = {key: 1.0 for key in REQUIRED_KEYS}
     base |= {"read_errors": 0, "detail_p99_1k_ms": 1.0, "detail_p99_10k_ms": 1.0}
     return base | changes
+
+
+def test_the_p99_of_each_window_says_when_the_slow_requests_were() -> None:
+    quick = [Outcome(due=t / 10, ended=t / 10 + 0.010) for t in range(50)]
+    slow = [Outcome(due=5 + t / 10, ended=5 + t / 10 + 0.500) for t in range(50)]
+    assert p99_by_window(quick + slow) == [10.0, 500.0]
+    assert p99_by_window([]) == []
 
 
 def test_the_document_holds_every_required_key_and_the_targets(tmp_path: Path) -> None:

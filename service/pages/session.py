@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from core.db import transaction
+from core.db import autocommitting
 from core.models import User, utcnow
 from core.settings import Settings
 from service.auth import renew_session, session_id_of, signed_in, token_ttl_seconds
@@ -57,14 +57,14 @@ def session_id_from_cookie(request: Request, settings: Settings) -> str | None:
 async def get_page_user(*, request: Request, settings: SettingsDep) -> User:
     """The signed-in user of this browser; SignInRequired if there is none.
 
-    Read in a transaction of its own, as for a bearer token: the user comes back detached
-    with its fields loaded, so an error page can still be rendered for them after the
-    request's session has rolled back.
+    Read on a connection of its own, as for a bearer token (the renewal, if due, is one
+    statement of its own): the user comes back detached with its fields loaded, so an error
+    page can still be rendered for them after the request's session has rolled back.
     """
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired
-    async with transaction(sessionmaker_of(request)) as db:
+    async with autocommitting(sessionmaker_of(request)) as db:
         try:
             caller = await signed_in(db, token, settings)
         except Unauthorized as error:

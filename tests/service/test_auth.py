@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import select, update
 
@@ -9,6 +10,7 @@ from core.db import transaction
 from core.models import AuthSession, User, utcnow
 from core.settings import Settings
 from service.auth import open_session, session_id_of, token_for
+from service.errors import Unauthorized
 from tests.service.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Headers, sign_in
 
 
@@ -86,6 +88,18 @@ async def test_token_of_another_secret_is_401(
     forged = token_for(session_id, other)
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
+
+
+def test_a_token_read_once_is_still_refused_under_another_secret(settings: Settings) -> None:
+    # Tokens' answers are kept (service.auth._signed_session_id): by token and secret both.
+    token = token_for("a-session", settings)
+    assert session_id_of(token, settings) == "a-session"
+    rotated = settings.model_copy(update={"secret_key": "a-rotated-secret-of-enough-length"})
+    with pytest.raises(Unauthorized):
+        session_id_of(token, rotated)
+    with pytest.raises(Unauthorized):
+        session_id_of(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), settings)
+    assert session_id_of(token, settings) == "a-session"
 
 
 async def test_password_change_revokes_tokens(
