@@ -43,17 +43,19 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
 BOOTSTRAP_TIMEOUT_SECONDS = 10.0
 BOOTSTRAP_RETRY_SECONDS = 5.0
+# Routers are tried in this order, each route of each in turn: the pilots', which most
+# requests are for, first (routing was 6 % of a read's CPU behind the other routers').
 ROUTERS = (
+    exports.router,  # before pilots': `/pilots/export` is no pilot's id
+    pilots.router,
+    pilot_actions.router,
+    pilot_history.router,
     health.router,
     auth.router,
     users.router,
     themes.router,
     towns.router,
     companies.router,
-    exports.router,  # before pilots': `/pilots/export` is no pilot's id
-    pilots.router,
-    pilot_actions.router,
-    pilot_history.router,
     admin.router,
     lead_times.router,
     imports.router,
