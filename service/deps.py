@@ -52,7 +52,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The session of a route that only reads: nothing to commit (core.db.reading)."""
+    """The session of a route that only reads: nothing to commit (core.db.autocommitting)."""
     async with autocommitting(sessionmaker_of(request)) as session:
         yield session
 
