@@ -116,12 +116,11 @@ async def test_a_failed_commit_is_an_error_response(app: FastAPI, client: AsyncC
     assert (await client.post("/test/unflushed/Twice")).status_code == 409
 
 
+# PostgreSQL only: a SQLite file's connection has no server to drop it.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_connection_the_server_dropped_is_503_once_then_replaced(
-    app: FastAPI, client: AsyncClient, database_url: str
+    app: FastAPI, client: AsyncClient
 ) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("a SQLite file's connection cannot be dropped by a server")
-
     @app.get("/test/backend")
     async def backend(*, session: SessionDep) -> int:
         return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
