@@ -183,9 +183,9 @@ MAPPED_ERRORS: tuple[type[Exception], ...] = (
     WorkflowUpdateFailedError,
     RPCError,
     RPCTimeoutOrCancelledError,
-    IntegrityError,
-    OperationalError,
-    DBAPIError,  # only a lost connection: any other is a bug
+    # The database's: a lost race (IntegrityError), out of reach (OperationalError), a lost
+    # connection; any other is a bug.
+    DBAPIError,
     PoolTimeoutError,
     OSError,
 )

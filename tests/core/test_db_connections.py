@@ -3,6 +3,7 @@ version checked."""
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -23,6 +24,7 @@ async def postgres() -> None:
         pytest.skip(reason)
 
 
+@asynccontextmanager
 async def _engine(idle_seconds: float) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(URL, ping_after_idle_seconds=idle_seconds)
     try:
@@ -45,7 +47,7 @@ async def _terminate(pid: int) -> None:
 
 
 async def test_an_idle_dropped_connection_is_replaced_before_use(postgres: None) -> None:
-    async for engine in _engine(idle_seconds=0.0):
+    async with _engine(idle_seconds=0.0) as engine:
         first = await _backend_pid(engine)
         await _terminate(first)
 
@@ -56,7 +58,7 @@ async def test_an_idle_dropped_connection_is_replaced_before_use(postgres: None)
 async def test_a_connection_used_moments_ago_is_not_pinged_and_fails_once(
     postgres: None,
 ) -> None:
-    async for engine in _engine(idle_seconds=3600.0):
+    async with _engine(idle_seconds=3600.0) as engine:
         first = await _backend_pid(engine)
         await _terminate(first)
 
