@@ -28,8 +28,10 @@ MARK_BATCH_SECONDS = 1.0
 # A batch is marked before a message is sent if that send, lasting the whole SMTP timeout,
 # would bring a row of the batch this close to the end of its lease.
 LEASE_MARGIN_SECONDS = 1.0
-# Heartbeats (progress, and how a cancellation is heard) at most this often: each costs
-# the worker about as much CPU as building a message, and Temporal needs one per 30 s.
+# Heartbeats (progress, and how a cancellation is heard) once an attempt has sent for this
+# long, and at most this often: each is a write in Temporal's history service and costs the
+# worker about as much CPU as building a message, and Temporal needs one per 30 s. A round
+# sent in less (most are: 14 invitations take tens of milliseconds) needs none.
 HEARTBEAT_SECONDS = 1.0
 
 
@@ -121,7 +123,7 @@ class OutboxDelivery:
         accepted = _Accepted(lease, settings.smtp_timeout_seconds)
         outcome = Delivery()
         unsent: dict[str, Notification] = {}  # held by this attempt, not tried yet
-        last_heartbeat = -HEARTBEAT_SECONDS
+        last_heartbeat = time.monotonic()
         try:
             # Every row in one claim (one transaction, not one per row); the lease of those
             # still unsent is renewed, in one UPDATE, before a send could outlast it.

@@ -25,8 +25,9 @@ MATCHING_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
 
-# A large audience takes a while; the activity heartbeats after each message, so a worker
-# that died is noticed within the heartbeat timeout, not the whole ten minutes.
+# A large audience takes a while; the activity heartbeats once it has sent for a second,
+# then at most once a second, so a worker that died is noticed within the heartbeat
+# timeout, not the whole ten minutes.
 NOTIFICATION_DELIVERY_TIMEOUT = timedelta(minutes=10)
 NOTIFICATION_DELIVERY_HEARTBEAT = timedelta(seconds=30)
 # An SMTP server that is down is retried with backoff for as long as it takes (no person waits

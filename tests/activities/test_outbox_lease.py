@@ -373,3 +373,25 @@ async def test_a_claim_of_several_rows_takes_only_the_free_ones_and_renews_only_
     assert renewed.lease_expires_at is not None
     assert renewed.lease_expires_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(seconds=50)
     assert await theirs.claim_many([second.id]) == set()
+
+
+async def test_an_attempt_heartbeats_its_progress_only_once_it_has_sent_for_a_while(
+    region: async_sessionmaker[AsyncSession], sink: SmtpSink, tmp_path: Path
+) -> None:
+    # Each heartbeat is a write in Temporal's history: a quick round of two messages sends
+    # none; one whose messages take 0.6 s each says how many it sent after the first second.
+    quick = ActivityEnvironment()
+    quick_beats: list[Any] = []
+    quick.on_heartbeat = lambda *details: quick_beats.append(details)
+    activities = make_activities(region, sink.port, tmp_path)
+    result = await quick.run(activities.send_notification, SUBMITTED)
+    assert result.sent == 2 and quick_beats == []
+
+    slow_round = request("pilot_submitted", ["town", "admins"], seq=SUBMITTED.seq + 1)
+    with slow_server(delay=0.6) as server:
+        slow = ActivityEnvironment()
+        slow_beats: list[Any] = []
+        slow.on_heartbeat = lambda *details: slow_beats.append(details)
+        activities = make_activities(region, server.port, tmp_path)
+        result = await slow.run(activities.send_notification, slow_round)
+    assert result.sent == 2 and slow_beats == [(2,)]
