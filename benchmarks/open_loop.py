@@ -130,9 +130,10 @@ def summarise(outcomes: list[Outcome]) -> Summary:
     )
 
 
-def p99_by_window(outcomes: list[Outcome], seconds: float = 5.0) -> list[float]:
+def p99_by_window(outcomes: list[Outcome], seconds: float = 5.0) -> list[float | None]:
     """The p99 of the requests due in each `seconds` from the first, in milliseconds: when
-    in the run the slow ones were (a warm-up, a pause of the collector, a steady queue)."""
+    in the run the slow ones were (a warm-up, a pause of the collector, a steady queue).
+    A window in which no request was due has none."""
     if not outcomes:
         return []
     start = min(o.due for o in outcomes)
@@ -140,6 +141,6 @@ def p99_by_window(outcomes: list[Outcome], seconds: float = 5.0) -> list[float]:
     for outcome in outcomes:
         windows.setdefault(int((outcome.due - start) // seconds), []).append(outcome.latency)
     return [
-        round(percentile(windows.get(index, [0.0]), 0.99) * 1000, 1)
+        round(percentile(windows[index], 0.99) * 1000, 1) if index in windows else None
         for index in range(max(windows) + 1)
     ]

@@ -106,6 +106,8 @@ def test_the_p99_of_each_window_says_when_the_slow_requests_were() -> None:
     slow = [Outcome(due=5 + t / 10, ended=5 + t / 10 + 0.500) for t in range(50)]
     assert p99_by_window(quick + slow) == [10.0, 500.0]
     assert p99_by_window([]) == []
+    later = [Outcome(due=12 + t / 10, ended=12 + t / 10 + 0.020) for t in range(10)]
+    assert p99_by_window(quick + later) == [10.0, None, 20.0]  # none due in 5 to 10 s
 
 
 def test_the_document_holds_every_required_key_and_the_targets(tmp_path: Path) -> None:
