@@ -103,7 +103,10 @@ class WriterQueue:
 
 async def _flock(path: Path, seconds: float) -> int | None:
     """An open descriptor of `path` holding its exclusive flock, or None after `seconds`."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None  # a directory it cannot write to: SQLite's own wait decides
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return fd  # free: no thread needed

@@ -158,3 +158,11 @@ def _try_flock(lock_file: Path) -> int:
         os.close(fd)
         raise
     return fd
+
+
+async def test_a_lock_file_that_cannot_be_opened_leaves_the_wait_to_sqlite(
+    tmp_path: Path,
+) -> None:
+    writers = WriterQueue(wait_seconds=1, lock_file=tmp_path / "gone" / "db.writers.lock")
+    assert await writers.take_turn() is None
+    assert not writers.lock().locked()
