@@ -90,15 +90,17 @@ class WriterQueue:
             await asyncio.wait_for(lock.acquire(), self.wait_seconds)
         except TimeoutError:
             return None
-        turn = WriterTurn(lock)
         if self.lock_file is None:
-            return turn
+            return WriterTurn(lock)
         try:
-            turn.lock_file_fd = await _flock(self.lock_file, deadline - loop.time())
-        finally:
-            if turn.lock_file_fd is None:
-                lock.release()  # no turn between processes: SQLite's own wait decides
-        return turn if turn.lock_file_fd is not None else None
+            fd = await _flock(self.lock_file, deadline - loop.time())
+        except BaseException:
+            lock.release()
+            raise
+        if fd is None:
+            lock.release()  # no turn between processes: SQLite's own wait decides
+            return None
+        return WriterTurn(lock, fd)
 
 
 async def _flock(path: Path, seconds: float) -> int | None:
