@@ -89,19 +89,19 @@ def package(function: str) -> str:
     return found.group(1) if found else function
 
 
-def read_samples(perf_script: Path, functions: GoFunctions) -> list[tuple[float, str]]:
+def read_samples(
+    perf_script: Path, functions: GoFunctions, binary: Path
+) -> list[tuple[float, str]]:
     """(seconds from the first sample, function) for each line of `perf script -F
-    time,ip,dso`; a sample outside the binary is named by its object, e.g. `[kernel]`."""
+    time,ip,dso`; a sample outside `binary` is named by its object, e.g. `[kernel]`."""
     samples = []
     for line in perf_script.read_text().splitlines():
         fields = line.split()
         if len(fields) < 3:
             continue
-        seconds, address, where = float(fields[0].rstrip(":")), int(fields[1], 16), fields[2]
-        if where.strip("()").endswith("/temporal"):
-            samples.append((seconds, functions.name(address)))
-        else:
-            samples.append((seconds, f"[{Path(where.strip('()[]')).name}]"))
+        seconds, address = float(fields[0].rstrip(":")), int(fields[1], 16)
+        where = Path(fields[2].strip("()[]")).name
+        samples.append((seconds, functions.name(address) if where == binary.name else f"[{where}]"))
     first = samples[0][0] if samples else 0.0
     return [(seconds - first, name) for seconds, name in samples]
 
@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--by", choices=("package", "function"), default="package")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
-    samples = read_samples(args.perf_script, GoFunctions.of_binary(args.binary))
+    samples = read_samples(args.perf_script, GoFunctions.of_binary(args.binary), args.binary)
     counts = by_window(samples, args.window or [(0.0, float("inf"))], args.by == "function")
     print("\n".join(table(counts, args.top)))
 

@@ -43,7 +43,7 @@ def test_samples_are_counted_by_package_in_each_window(tmp_path: Path) -> None:
         f" 103.0: {main_entry:x} {binary}\n"
         "\n"
     )
-    samples = read_samples(perf_script, functions)
+    samples = read_samples(perf_script, functions, find_temporal_cli())
     assert [round(seconds, 1) for seconds, _ in samples] == [0.0, 0.4, 0.7, 2.5]
     assert samples[1][1] == "[kernel.kallsyms]"
     first, second = by_window(samples, [(0.0, 1.0), (1.0, 5.0)], by_function=False)
