@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from temporalio.api.enums.v1 import PendingActivityState
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from cli.backup import checked, copy_online, read_model_writes_held, write_archive
@@ -181,7 +181,13 @@ async def drive_to_closed(d: Demo, pilot_id: str) -> PilotState:
     """Act until the pilot is closed; a refusal (a timer moved it first) is just retried."""
     deadline = time.monotonic() + DRIVE_SECONDS
     while time.monotonic() < deadline:
-        state = await state_of(d.client, pilot_id)
+        try:
+            state = await state_of(d.client, pilot_id)
+        except WorkflowQueryFailedError as error:
+            # Seen once in CI, never since: the history is what tells how the replay went wrong.
+            outline = await history_outline(d.client, pilot_id)
+            message = f"pilot {pilot_id} failed to replay: {error}\n{outline}"
+            raise AssertionError(message) from error
         if state.stage == "closed":
             await d.client.get_workflow_handle(workflow_id(pilot_id)).result()
             return await state_of(d.client, pilot_id)
@@ -189,6 +195,18 @@ async def drive_to_closed(d: Demo, pilot_id: str) -> PilotState:
             await next_step(d, state)
         await asyncio.sleep(0.1)
     raise AssertionError(f"pilot {pilot_id} never closed; last stage {state.stage}")
+
+
+async def history_outline(client: Client, pilot_id: str) -> str:
+    """The pilot's history, one event a line, with each scheduled activity's name."""
+    history = await client.get_workflow_handle(workflow_id(pilot_id)).fetch_history()
+    lines = []
+    for event in history.events:
+        line = f"{event.event_id} {EventType.Name(event.event_type).removeprefix('EVENT_TYPE_')}"
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            line += f" {event.activity_task_scheduled_event_attributes.activity_type.name}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @pytest.mark.devserver
