@@ -23,8 +23,14 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType, PendingActivityState
-from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHistory,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError
+from temporalio.worker import Replayer
 
 from cli.backup import checked, copy_online, read_model_writes_held, write_archive
 from cli.seed import seed, seed_reference_data
@@ -33,6 +39,7 @@ from cli.temporal_server import wait_until_ready
 from core import temporal_client
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
+from core.temporal_client import DATA_CONVERTER
 from tests.test_cli import PROJECT_ROOT, free_port, pilotflow, pilotflow_env, wait_for_port
 from workflows.contracts import (
     AmendRequest,
@@ -48,6 +55,7 @@ from workflows.contracts import (
     SelectPartnerRequest,
     workflow_id,
 )
+from workflows.pilot import PilotWorkflow
 
 # Half a second a day: reminders, check-ins and response rounds fire during the test.
 DAY_SECONDS = "0.5"
@@ -178,18 +186,24 @@ async def next_step(d: Demo, state: PilotState) -> None:
 
 
 async def drive_to_closed(d: Demo, pilot_id: str) -> PilotState:
-    """Act until the pilot is closed; a refusal (a timer moved it first) is just retried."""
+    """Act until the pilot is closed, then replay its whole history.
+
+    A refusal (a timer moved it first) is just retried.
+    """
+    handle = d.client.get_workflow_handle(workflow_id(pilot_id))
     deadline = time.monotonic() + DRIVE_SECONDS
     while time.monotonic() < deadline:
         try:
             state = await state_of(d.client, pilot_id)
         except WorkflowQueryFailedError as error:
             # Seen once in CI, never since: the history is what tells how the replay went wrong.
-            outline = await history_outline(d.client, pilot_id)
-            message = f"pilot {pilot_id} failed to replay: {error}\n{outline}"
-            raise AssertionError(message) from error
+            outline = history_outline(await handle.fetch_history())
+            raise AssertionError(
+                f"pilot {pilot_id} failed to replay: {error}\n{outline}"
+            ) from error
         if state.stage == "closed":
-            await d.client.get_workflow_handle(workflow_id(pilot_id)).result()
+            await handle.result()
+            await assert_replays(await handle.fetch_history())
             return await state_of(d.client, pilot_id)
         with contextlib.suppress(WorkflowUpdateFailedError):  # a timer moved it: look again
             await next_step(d, state)
@@ -197,9 +211,16 @@ async def drive_to_closed(d: Demo, pilot_id: str) -> PilotState:
     raise AssertionError(f"pilot {pilot_id} never closed; last stage {state.stage}")
 
 
-async def history_outline(client: Client, pilot_id: str) -> str:
-    """The pilot's history, one event a line, with each scheduled activity's name."""
-    history = await client.get_workflow_handle(workflow_id(pilot_id)).fetch_history()
+async def assert_replays(history: WorkflowHistory) -> None:
+    """Every workflow task of the history gives the same commands again, not only the ones a
+    worker happened to replay (after an eviction, or for a query once out of its cache)."""
+    replayer = Replayer(workflows=[PilotWorkflow], data_converter=DATA_CONVERTER)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{result.replay_failure}\n{history_outline(history)}"
+
+
+def history_outline(history: WorkflowHistory) -> str:
+    """One event a line, with each scheduled activity's name."""
     lines = []
     for event in history.events:
         line = f"{event.event_id} {EventType.Name(event.event_type).removeprefix('EVENT_TYPE_')}"
