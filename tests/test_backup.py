@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import (
     Client,
     WorkflowHistory,
@@ -40,6 +40,7 @@ from core import temporal_client
 from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
 from core.temporal_client import DATA_CONVERTER
+from service.workflow_history import summarise_history
 from tests.test_cli import PROJECT_ROOT, free_port, pilotflow, pilotflow_env, wait_for_port
 from workflows.contracts import (
     AmendRequest,
@@ -220,13 +221,11 @@ async def assert_replays(history: WorkflowHistory) -> None:
 
 
 def history_outline(history: WorkflowHistory) -> str:
-    """One event a line, with each scheduled activity's name."""
+    """One event a line, as the admins' history page names it, with an activity's type."""
     lines = []
-    for event in history.events:
-        line = f"{event.event_id} {EventType.Name(event.event_type).removeprefix('EVENT_TYPE_')}"
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            line += f" {event.activity_task_scheduled_event_attributes.activity_type.name}"
-        lines.append(line)
+    for event in summarise_history(history):
+        activity = event.details.get("activityType", {}).get("name", "")
+        lines.append(f"{event.event_id} {event.type} {activity}".rstrip())
     return "\n".join(lines)
 
 
