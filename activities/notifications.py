@@ -1,6 +1,7 @@
 """The send_notification activity: resolve recipients, record the outbox, deliver by SMTP."""
 
 import hashlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -166,6 +167,12 @@ async def _company_recipients(
     return found
 
 
+async def _outbox_rows(session: AsyncSession, keys: Iterable[str]) -> list[Notification]:
+    return list(
+        await session.scalars(select(Notification).where(Notification.idempotency_key.in_(keys)))
+    )
+
+
 class NotificationActivities:
     """Email activities, built once in the worker with the database and SMTP settings."""
 
@@ -183,23 +190,25 @@ class NotificationActivities:
     @activity.defn
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
         """Send a template to the request's audiences, each message at most once."""
-        return await self.deliver_outbox(await self._record_outbox(request))
+        recipients, rows = await self._record_outbox(request)
+        return await self._deliver(recipients, rows)
 
     async def deliver_outbox(self, recipients: dict[str, Recipient]) -> NotificationResult:
-        """Send the outbox rows of these keys not sent yet (pilot or account email alike).
+        """Send the outbox rows of these keys not sent yet (pilot or account email alike)."""
+        async with autocommitting(self.sessions) as session:
+            rows = await _outbox_rows(session, list(recipients))
+        return await self._deliver(recipients, rows)
+
+    async def _deliver(
+        self, recipients: dict[str, Recipient], rows: list[Notification]
+    ) -> NotificationResult:
+        """Send those of the rows not sent yet, in the order of their addresses.
 
         Raises the retryable EmailDeliveryError, after sending the rest, if another attempt
         still holds a row: this one cannot say it was sent until that attempt marks it or
         its lease runs out, and Temporal's retry comes back to see which.
         """
-        async with autocommitting(self.sessions) as session:
-            rows = list(
-                await session.scalars(
-                    select(Notification)
-                    .where(Notification.idempotency_key.in_(recipients))
-                    .order_by(Notification.to_address)
-                )
-            )
+        rows = sorted(rows, key=lambda row: row.to_address)
         pending = [row for row in rows if row.status != NotificationStatus.SENT]
 
         def unsubscribe(row: Notification) -> str | None:
@@ -218,28 +227,45 @@ class NotificationActivities:
             failed=outcome.refused,
         )
 
-    async def _record_outbox(self, request: NotificationRequest) -> dict[str, Recipient]:
-        """Render and insert the messages not yet in the outbox; return every recipient by key."""
-        async with self.sessions() as session, session.begin():
+    async def _record_outbox(
+        self, request: NotificationRequest
+    ) -> tuple[dict[str, Recipient], list[Notification]]:
+        """Render and insert the messages not yet in the outbox; every recipient by key, and
+        every one's outbox row as it is now.
+
+        No transaction: each statement stands alone (the insert ignores a row another
+        attempt wrote first), so on PostgreSQL there is no BEGIN or COMMIT to wait for, and
+        the rows this attempt inserts are known without reading them back (issue 10).
+        """
+        async with autocommitting(self.sessions) as session:
             recipients = await resolve_recipients(session, request)
             by_key = {idempotency_key(request, r.address): r for r in recipients}
             if not by_key:
-                return {}
-            existing = set(
-                await session.scalars(
-                    select(Notification.idempotency_key).where(
-                        Notification.idempotency_key.in_(by_key)
-                    )
-                )
-            )
-            missing = {key: r for key, r in by_key.items() if key not in existing}
+                return {}, []
+            rows = {row.idempotency_key: row for row in await _outbox_rows(session, by_key)}
+            missing = {key: r for key, r in by_key.items() if key not in rows}
             if missing:
                 town, theme = await self._names(session, request)
                 values = [
                     self._render_row(request, key, r, town, theme) for key, r in missing.items()
                 ]
-                await insert_or_ignore(session, Notification, values, ["idempotency_key"])
-        return by_key
+                inserted = await insert_or_ignore(
+                    session,
+                    Notification,
+                    values,
+                    ["idempotency_key"],
+                    returning="idempotency_key",
+                )
+                rows |= {
+                    key: Notification(**v)
+                    for v in values
+                    if (key := str(v["idempotency_key"])) in inserted
+                }
+                # Another attempt wrote some of them meanwhile: its rows are the ones kept.
+                taken = [key for key in missing if key not in inserted]
+                if taken:
+                    rows |= {row.idempotency_key: row for row in await _outbox_rows(session, taken)}
+        return by_key, list(rows.values())
 
     async def _names(self, session: AsyncSession, request: NotificationRequest) -> tuple[str, str]:
         """The town's and theme's display names, which the state only knows by id; one

@@ -126,24 +126,32 @@ async def insert_or_ignore(
     model: type[Any],
     values: dict[str, Any] | list[dict[str, Any]],
     unique: list[str] | None,
-) -> None:
-    """Insert rows unless one with the same `unique` columns exists.
+    *,
+    returning: str | None = None,
+) -> set[Any]:
+    """Insert rows unless one with the same `unique` columns exists; with `returning` (a column's
+    name), that column's values of the rows this call inserted (SQLite 3.35 or newer).
 
     A concurrent or retried attempt's rows win, and none is doubled. `unique=None` ignores a
     conflict on any unique constraint: PostgreSQL raises, rather than ignores, a racing
     insert that collides first on a constraint the conflict target does not name.
     """
     dialect = session.get_bind().dialect.name
-    key = (dialect, model, None if unique is None else tuple(unique))
+    key = (dialect, model, None if unique is None else tuple(unique), returning)
     statement = _IGNORING_INSERTS.get(key)
     if statement is None:
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(model).on_conflict_do_nothing(index_elements=unique)
+        if returning is not None:
+            statement = statement.returning(getattr(model, returning))
         _IGNORING_INSERTS[key] = statement
     # The values go as parameters, not into the statement, so it is compiled once per
     # process (SQLAlchemy's cache) instead of on every call (issue 10).
-    await session.execute(statement, values)
+    if returning is None:
+        await session.execute(statement, values)
+        return set()
+    return set(await session.scalars(statement, values))
 
 
 # One statement per (dialect, model, conflict target): they take no values of their own.
-_IGNORING_INSERTS: dict[tuple[str, type[Any], tuple[str, ...] | None], Any] = {}
+_IGNORING_INSERTS: dict[tuple[str, type[Any], tuple[str, ...] | None, str | None], Any] = {}

@@ -210,6 +210,35 @@ async def test_concurrent_attempts_record_each_message_once(
     assert sorted(r.to_address for r in rows) == ["admin@region.example", "officer@roubaix.example"]
 
 
+async def test_rows_another_attempt_inserts_after_the_read_are_the_ones_sent(
+    region: async_sessionmaker[AsyncSession],
+    sink: SmtpSink,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The insert keeps what is there: the message sent is the rival attempt's row, once."""
+    activities = make_activities(region, sink.port, tmp_path)
+    rival = make_activities(region, sink.port, tmp_path)
+    notification = request("pilot_submitted", ["town", "admins"])
+    names = activities._names
+
+    async def rival_records_first(session: AsyncSession, req: NotificationRequest) -> object:
+        # Between this attempt's read of the outbox and its insert.
+        await rival._record_outbox(req)
+        return await names(session, req)
+
+    monkeypatch.setattr(activities, "_names", rival_records_first)
+    _, rows = await activities._record_outbox(notification)
+    stored = {row.idempotency_key: row.id for row in await outbox(region)}
+    assert len(stored) == 2
+    assert {row.idempotency_key: row.id for row in rows} == stored
+
+    result = await activities.send_notification(notification)
+    assert (result.sent, result.skipped) == (2, 0)
+    assert len(sink.messages) == 2
+    assert {r.status for r in await outbox(region)} == {"sent"}
+
+
 async def test_companies_hear_at_their_contact_and_users_with_a_signed_unsubscribe_link(
     region: async_sessionmaker[AsyncSession], sink: SmtpSink, tmp_path: Path
 ) -> None:
