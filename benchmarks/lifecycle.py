@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
-from benchmarks.common import p95, tree_cpu_seconds
+from benchmarks.common import p50, p95, tree_cpu_seconds
 from benchmarks.engine_throughput import (
     ADMIN,
     invited_pilots,
@@ -69,6 +69,33 @@ class Burst:
     @property
     def cpu_ms_per_pilot(self) -> float:
         return round(1000 * self.worker_cpu_seconds / self.pilots, 1)
+
+
+def pairs_figures(reals: list[Burst], bares: list[Burst]) -> dict[str, Any]:
+    """The engine's figures from bursts run in pairs (real, twin): rates and the ratio are
+    the medians of the pairs', the Update's p95 and the CPU over every burst together."""
+    ratios = [real.per_second / bare.per_second for real, bare in zip(reals, bares, strict=True)]
+
+    def over_all(bursts: list[Burst]) -> Burst:
+        return Burst(
+            pilots=sum(b.pilots for b in bursts),
+            seconds=sum(b.seconds for b in bursts),
+            update_latencies=[latency for b in bursts for latency in b.update_latencies],
+            worker_cpu_seconds=sum(b.worker_cpu_seconds for b in bursts),
+            pilot_ids=[pilot_id for b in bursts for pilot_id in b.pilot_ids],
+        )
+
+    real, bare = over_all(reals), over_all(bares)
+    return {
+        "lifecycle_per_s": round(p50([b.per_second for b in reals]), 2),
+        "engine_floor_per_s": round(p50([b.per_second for b in bares]), 2),
+        "lifecycle_ratio": round(p50(ratios), 3),
+        "lifecycle_ratio_by_pair": [round(ratio, 3) for ratio in ratios],
+        "update_p95_ms": real.update_p95_ms,
+        "twin_update_p95_ms": bare.update_p95_ms,
+        "worker_cpu_ms_per_pilot": real.cpu_ms_per_pilot,
+        "twin_worker_cpu_ms_per_pilot": bare.cpu_ms_per_pilot,
+    }
 
 
 def officer(town_id: str) -> Actor:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.lifecycle import Burst, pairs_figures
 from benchmarks.open_loop import SHED, Outcome, Shed, open_loop, p99_by_window, summarise
 from benchmarks.results import (
     REQUIRED_KEYS,
@@ -180,8 +181,29 @@ def test_targets_compare_with_the_issue_limits() -> None:
     assert all(t["met"] for t in check_targets(fast))
 
 
+def burst(per_second: float, latencies: list[float], cpu: float = 1.0) -> Burst:
+    return Burst(10, 10 / per_second, latencies, cpu, [f"p{i}" for i in range(10)])
+
+
+def test_the_ratio_is_the_median_of_the_pairs_and_the_p95_over_every_burst() -> None:
+    reals = [burst(4.0, [1.0] * 10), burst(2.0, [1.0] * 10), burst(6.0, [3.0] * 10, cpu=2.0)]
+    bares = [burst(10.0, [0.5] * 10), burst(10.0, [0.5] * 10), burst(10.0, [0.5] * 10)]
+
+    figures = pairs_figures(reals, bares)
+
+    # The pairs' own ratios, not the ratio of the medians (which would be the same here) or
+    # of the totals (30 pilots in 20 s against 30 in 3 s: 0.15).
+    assert figures["lifecycle_ratio_by_pair"] == [0.4, 0.2, 0.6]
+    assert figures["lifecycle_ratio"] == 0.4
+    assert (figures["lifecycle_per_s"], figures["engine_floor_per_s"]) == (4.0, 10.0)
+    # 30 approvals in all: the slowest pair's 10 are a third of them, so they make the p95.
+    assert (figures["update_p95_ms"], figures["twin_update_p95_ms"]) == (3000.0, 500.0)
+    assert figures["worker_cpu_ms_per_pilot"] == round(1000 * 4.0 / 30, 1)
+
+
 def test_quick_is_smaller_than_full() -> None:
     assert QUICK.burst < FULL.burst and QUICK.open_pilots < FULL.open_pilots
+    assert 1 < QUICK.pairs <= FULL.pairs
     assert FULL.open_pilots == 10_000 and FULL.burst == 200
 
 
