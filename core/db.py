@@ -129,8 +129,8 @@ async def insert_or_ignore(
     *,
     returning: str | None = None,
 ) -> set[Any]:
-    """Insert rows unless one with the same `unique` columns exists; with `returning` (a column's
-    name), that column's values of the rows this call inserted (SQLite 3.35 or newer).
+    """Insert rows unless one with the same `unique` columns exists. With `returning`, a
+    column's name: that column's values in the rows this call inserted (SQLite 3.35+).
 
     A concurrent or retried attempt's rows win, and none is doubled. `unique=None` ignores a
     conflict on any unique constraint: PostgreSQL raises, rather than ignores, a racing
@@ -153,5 +153,6 @@ async def insert_or_ignore(
     return set(await session.scalars(statement, values))
 
 
-# One statement per (dialect, model, conflict target): they take no values of their own.
+# One statement per (dialect, model, conflict target, column returned): they take no values
+# of their own.
 _IGNORING_INSERTS: dict[tuple[str, type[Any], tuple[str, ...] | None, str | None], Any] = {}
