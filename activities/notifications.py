@@ -196,7 +196,7 @@ class NotificationActivities:
     async def deliver_outbox(self, recipients: dict[str, Recipient]) -> NotificationResult:
         """Send the outbox rows of these keys not sent yet (pilot or account email alike)."""
         async with autocommitting(self.sessions) as session:
-            rows = await _outbox_rows(session, list(recipients))
+            rows = await _outbox_rows(session, recipients)
         return await self._deliver(recipients, rows)
 
     async def _deliver(

@@ -139,21 +139,24 @@ async def _bench_engine(
         say(f"{sizes.pairs} pairs of bursts of {sizes.burst} pilots")
         await lifecycle.real_burst(client, stack, sessions, WARM_UP_PILOTS, rng)
         await lifecycle.twin_burst(client, twin_queue, twin.pid, events, WARM_UP_PILOTS, day)
-        reals, bares = [], []
+        reals: list[lifecycle.Burst] = []
+        bares: list[lifecycle.Burst] = []
+
+        async def real_burst() -> None:
+            reals.append(await lifecycle.real_burst(client, stack, sessions, sizes.burst, rng))
+
+        async def twin_burst() -> None:
+            assert twin.pid is not None
+            bares.append(
+                await lifecycle.twin_burst(client, twin_queue, twin.pid, events, sizes.burst, day)
+            )
+
         for pair in range(sizes.pairs):
-            # In turn, the other one first every other pair: the machine's pace drifts
-            # within minutes, and a pair close in time sees the same pace.
-            for real_now in (True, False) if pair % 2 == 0 else (False, True):
-                if real_now:
-                    reals.append(
-                        await lifecycle.real_burst(client, stack, sessions, sizes.burst, rng)
-                    )
-                else:
-                    bares.append(
-                        await lifecycle.twin_burst(
-                            client, twin_queue, twin.pid, events, sizes.burst, day
-                        )
-                    )
+            # The other one first every other pair: the machine's pace drifts within
+            # minutes, and a pair close in time sees the same pace.
+            first, second = (real_burst, twin_burst) if pair % 2 == 0 else (twin_burst, real_burst)
+            await first()
+            await second()
         figures |= lifecycle.pairs_figures(reals, bares)
         real = reals[0]
         figures |= {
