@@ -104,6 +104,7 @@ class OutboxDelivery:
         self.settings = settings
         self.sender = parseaddr(settings.smtp_from)[1]
         self.from_header = formataddr(parseaddr(settings.smtp_from), "utf-8")
+        self.helo_name = settings.effective_smtp_helo_name
 
     async def deliver(
         self, rows: Sequence[Notification], unsubscribe: Callable[[Notification], str | None]
@@ -118,6 +119,7 @@ class OutboxDelivery:
             password=settings.smtp_password,
             start_tls=settings.smtp_starttls,
             timeout=settings.smtp_timeout_seconds,
+            local_hostname=self.helo_name,
         )
         try:
             await smtp.connect()

@@ -28,8 +28,12 @@ class _MailboxHandler:
         self._counter = itertools.count(1)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        # The envelope says who really gets the message, whatever the headers claim.
-        trace = f"X-MailFrom: {envelope.mail_from}\r\nX-RcptTo: {', '.join(envelope.rcpt_tos)}\r\n"
+        # The envelope says who really gets the message, whatever the headers claim, and
+        # the greeting which client sent it.
+        trace = (
+            f"X-Helo: {session.host_name}\r\n"
+            f"X-MailFrom: {envelope.mail_from}\r\nX-RcptTo: {', '.join(envelope.rcpt_tos)}\r\n"
+        )
         raw = trace.encode() + (envelope.original_content or envelope.content)
         if self.mailbox_dir is not None:
             self._store(raw)

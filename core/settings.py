@@ -1,7 +1,8 @@
 """The one place that reads the environment."""
 
 import os
-from functools import lru_cache
+import socket
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from workflows.task_queues import email_task_queue
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# An EHLO name: a domain name, or an address literal such as [192.0.2.1] (RFC 5321, 4.1.3).
+_HELO_NAME = r"^(\[(IPv6:)?[0-9A-Fa-f.:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$"
+
+
+@cache
+def _machine_name() -> str:
+    return socket.getfqdn()
 
 
 class Settings(BaseSettings):
@@ -44,6 +52,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The name the worker gives in EHLO (a domain, or an address literal such as [192.0.2.1]).
+    # Unset: the machine's fully qualified name, looked up once per process; aiosmtplib would
+    # otherwise look it up (a reverse DNS query, in a thread) for every connection.
+    smtp_helo_name: str | None = Field(default=None, pattern=_HELO_NAME)
     # How long an attempt's claim on one outbox row holds: one message's SMTP exchange
     # (bounded by smtp_timeout_seconds) and its two short writes. After it, another attempt
     # may take the row over, so it must be longer than the exchange (checked below).
@@ -155,6 +167,11 @@ class Settings(BaseSettings):
     def embedded_smtp_sink(self) -> bool:
         """No SMTP host configured: `pilotflow dev` runs its own sink on loopback."""
         return self.smtp_host is None
+
+    @property
+    def effective_smtp_helo_name(self) -> str:
+        """The EHLO name: the setting, or this machine's name, looked up once per process."""
+        return self.smtp_helo_name or _machine_name()
 
     @property
     def effective_smtp_host(self) -> str:

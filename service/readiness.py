@@ -33,6 +33,7 @@ async def smtp_ok(settings: Settings) -> bool:
         port=settings.smtp_port,
         timeout=CHECK_TIMEOUT_SECONDS,
         start_tls=False,
+        local_hostname=settings.effective_smtp_helo_name,
     )
     await smtp.connect()
     await smtp.quit()

@@ -1,11 +1,13 @@
 """send_notification against a real database and a real SMTP server on loopback."""
 
 import asyncio
+import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
@@ -100,7 +102,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 
 def make_activities(
-    sessions: async_sessionmaker[AsyncSession], port: int, tmp_path: Path
+    sessions: async_sessionmaker[AsyncSession], port: int, tmp_path: Path, **fields: object
 ) -> NotificationActivities:
     settings = Settings(
         smtp_host="127.0.0.1",
@@ -109,6 +111,7 @@ def make_activities(
         public_url=PUBLIC_URL,
         secret_key=SECRET,
         data_dir=tmp_path,
+        **fields,  # type: ignore[arg-type]
     )
     return NotificationActivities(sessions, settings)
 
@@ -308,6 +311,26 @@ async def test_untrusted_text_is_escaped_and_cannot_add_headers(
     _, html = parts(message)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("helo_name", [None, "mail.pilotflow.example", "[IPv6:2001:db8::25]"])
+async def test_the_worker_greets_the_server_with_its_configured_name(
+    region: async_sessionmaker[AsyncSession],
+    sink: SmtpSink,
+    tmp_path: Path,
+    helo_name: str | None,
+) -> None:
+    activities = make_activities(region, sink.port, tmp_path, smtp_helo_name=helo_name)
+    await activities.send_notification(request("pilot_submitted", ["town", "admins"]))
+    # Unset, the machine's own name, as aiosmtplib would have looked it up per connection.
+    expected = helo_name or socket.getfqdn()
+    assert [m["X-Helo"] for m in sink.messages] == [expected, expected]
+
+
+@pytest.mark.parametrize("helo_name", ["", "two words", "name\r\nRCPT TO:<x@y>", "-dash", "[x]"])
+def test_a_greeting_name_that_is_not_one_is_refused(helo_name: str) -> None:
+    with pytest.raises(ValidationError, match="smtp_helo_name"):
+        Settings(_env_file=None, smtp_helo_name=helo_name)  # type: ignore[call-arg]
 
 
 async def test_smtp_down_marks_the_messages_failed_then_a_retry_sends_them(
