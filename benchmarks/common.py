@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cli.smtp_sink import run_sink
 from core.migrate import upgrade_async
@@ -147,6 +149,29 @@ def process_tree(pid: int) -> list[int]:
         tree.append(current)
         waiting += parents.get(current, [])
     return tree
+
+
+async def local_database_server(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """{"database": pid} of the PostgreSQL server when it runs on this machine (the parent
+    of the session's backend process, which PostgreSQL forks per connection); {} for
+    SQLite, which runs inside each process that opens it."""
+    async with sessions() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return {}
+        backend = int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
+    server = _postgres_parent(backend)
+    return {} if server is None else {"database": server}
+
+
+def _postgres_parent(backend: int) -> int | None:
+    """The postmaster that forked this backend, if both are PostgreSQL processes here (a
+    server elsewhere: its CPU is not this machine's)."""
+    try:
+        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in (backend, parent)}
+    except OSError:
+        return None
+    return parent if names == {"postgres"} else None
 
 
 def tree_cpu_seconds(pid: int) -> float:

@@ -6,7 +6,9 @@ import asyncio
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
 from typing import Any
 
@@ -57,6 +59,8 @@ class Burst:
     worker_cpu_seconds: float
     pilot_ids: list[str]
     retried_activities: int = 0  # activities that needed more than one attempt
+    # CPU seconds by process through the burst: where a pilot's cost goes (cpu_by_part).
+    cpu_seconds_by_part: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
@@ -70,6 +74,27 @@ class Burst:
     def cpu_ms_per_pilot(self) -> float:
         return round(1000 * self.worker_cpu_seconds / self.pilots, 1)
 
+    def cpu_ms_per_pilot_by_part(self) -> dict[str, float]:
+        """Each part's CPU milliseconds a pilot, and their total."""
+        by_part = {
+            name: round(1000 * s / self.pilots, 1) for name, s in self.cpu_seconds_by_part.items()
+        }
+        return by_part | {
+            "total": round(1000 * sum(self.cpu_seconds_by_part.values()) / self.pilots, 1)
+        }
+
+
+def cpu_by_part(parts: Mapping[str, int]) -> dict[str, float]:
+    """The CPU seconds each part (a process with its descendants) has used so far, and this
+    process's own, the harness's (it starts the pilots and watches them)."""
+    return {name: tree_cpu_seconds(pid) for name, pid in parts.items()} | {
+        "harness": time.process_time()
+    }
+
+
+def cpu_used(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in before}
+
 
 def pairs_figures(reals: list[Burst], bares: list[Burst]) -> dict[str, Any]:
     """The engine's figures from bursts run in pairs (real, twin): rates and the ratio are
@@ -77,12 +102,16 @@ def pairs_figures(reals: list[Burst], bares: list[Burst]) -> dict[str, Any]:
     ratios = [real.per_second / bare.per_second for real, bare in zip(reals, bares, strict=True)]
 
     def over_all(bursts: list[Burst]) -> Burst:
+        by_part: Counter[str] = Counter()
+        for b in bursts:
+            by_part.update(b.cpu_seconds_by_part)
         return Burst(
             pilots=sum(b.pilots for b in bursts),
             seconds=sum(b.seconds for b in bursts),
             update_latencies=[latency for b in bursts for latency in b.update_latencies],
             worker_cpu_seconds=sum(b.worker_cpu_seconds for b in bursts),
             pilot_ids=[pilot_id for b in bursts for pilot_id in b.pilot_ids],
+            cpu_seconds_by_part=dict(by_part),
         )
 
     real, bare = over_all(reals), over_all(bares)
@@ -95,6 +124,10 @@ def pairs_figures(reals: list[Burst], bares: list[Burst]) -> dict[str, Any]:
         "twin_update_p95_ms": bare.update_p95_ms,
         "worker_cpu_ms_per_pilot": real.cpu_ms_per_pilot,
         "twin_worker_cpu_ms_per_pilot": bare.cpu_ms_per_pilot,
+        "cpu_ms_per_pilot_by_part": {
+            "real": real.cpu_ms_per_pilot_by_part(),
+            "twin": bare.cpu_ms_per_pilot_by_part(),
+        },
     }
 
 
@@ -116,9 +149,15 @@ async def real_burst(
     sessions: async_sessionmaker[AsyncSession],
     count: int,
     rng: random.Random,
+    parts: Mapping[str, int] | None = None,
 ) -> Burst:
-    """Start K pilots, approve each once its submission is recorded, until all invited."""
+    """Start K pilots, approve each once its submission is recorded, until all invited.
+
+    `parts`: the processes whose CPU to count, by name (by default the stack's).
+    """
+    parts = stack.lifecycle_parts if parts is None else parts
     cpu_before = stack.worker_cpu_seconds()
+    by_part_before = cpu_by_part(parts)
     started = time.perf_counter()
     proposals = [proposal(rng) for _ in range(count)]
     pilot_ids = list(
@@ -147,9 +186,10 @@ async def real_burst(
     latencies = await asyncio.gather(*(approve(i) for i in pilot_ids))
     await wait_until(all_sent, "invitations sent")
     seconds, cpu = time.perf_counter() - started, stack.worker_cpu_seconds() - cpu_before
+    by_part = cpu_used(by_part_before, cpu_by_part(parts))
     handles = [client.get_workflow_handle(workflow_id(i)) for i in pilot_ids]
     retried, _ = await retries(handles)
-    return Burst(count, seconds, list(latencies), cpu, pilot_ids, retried)
+    return Burst(count, seconds, list(latencies), cpu, pilot_ids, retried, by_part)
 
 
 async def twin_burst(
@@ -159,9 +199,13 @@ async def twin_burst(
     events: "Queue[tuple[str, str]]",
     count: int,
     day_seconds: float,
+    parts: Mapping[str, int] | None = None,
 ) -> Burst:
-    """The same burst through the bare twin, in its own worker process."""
+    """The same burst through the bare twin, in its own worker process; `parts` as for
+    real_burst (by default none)."""
+    parts = parts or {}
     cpu_before = tree_cpu_seconds(worker_pid)
+    by_part_before = cpu_by_part(parts)
     started = time.perf_counter()
     pilot_ids = [uuid.uuid4().hex for _ in range(count)]
     handles: list[WorkflowHandle[Any, Any]] = list(
@@ -193,6 +237,7 @@ async def twin_burst(
         list(latencies),
         tree_cpu_seconds(worker_pid) - cpu_before,
         pilot_ids,
+        cpu_seconds_by_part=cpu_used(by_part_before, cpu_by_part(parts)),
     )
 
 

@@ -33,7 +33,12 @@ from sqlalchemy import func, select, text
 from temporalio.client import Client
 
 from benchmarks import http_load, lifecycle
-from benchmarks.common import DATABASES, scratch_database, tree_cpu_seconds
+from benchmarks.common import (
+    DATABASES,
+    local_database_server,
+    scratch_database,
+    tree_cpu_seconds,
+)
 from benchmarks.region import seed_pilots, seed_reference, town_id
 from benchmarks.results import (
     RESULTS_DIR,
@@ -141,14 +146,29 @@ async def _bench_engine(
         await lifecycle.twin_burst(client, twin_queue, twin.pid, events, WARM_UP_PILOTS, day)
         reals: list[lifecycle.Burst] = []
         bares: list[lifecycle.Burst] = []
+        database = await local_database_server(sessions)
+        real_parts = stack.lifecycle_parts | database
+        twin_parts = {"dev_server": stack.lifecycle_parts["dev_server"], "twin_worker": twin.pid}
 
         async def real_burst() -> None:
-            reals.append(await lifecycle.real_burst(client, stack, sessions, sizes.burst, rng))
+            reals.append(
+                await lifecycle.real_burst(
+                    client, stack, sessions, sizes.burst, rng, parts=real_parts
+                )
+            )
 
         async def twin_burst() -> None:
             assert twin.pid is not None
             bares.append(
-                await lifecycle.twin_burst(client, twin_queue, twin.pid, events, sizes.burst, day)
+                await lifecycle.twin_burst(
+                    client,
+                    twin_queue,
+                    twin.pid,
+                    events,
+                    sizes.burst,
+                    day,
+                    parts=twin_parts | database,
+                )
             )
 
         for pair in range(sizes.pairs):

@@ -50,6 +50,9 @@ class Stack:
     api_url: str
     worker_pids: tuple[int, ...]  # the pilots' worker, and the email worker if apart
     api_pid: int  # uvicorn's supervisor when it runs several processes: see process_tree
+    # The processes a pilot's lifecycle runs in, by name (the API apart: a burst starts its
+    # pilots through the client), for where a burst's CPU goes (lifecycle.cpu_by_part).
+    lifecycle_parts: dict[str, int]
 
     def worker_cpu_seconds(self) -> float:
         """CPU the worker processes have used so far, all of them."""
@@ -123,9 +126,9 @@ async def running_stack(database_url: str, directory: Path) -> AsyncIterator[Sta
     env |= {f"PILOTFLOW_{name.upper()}": str(value) for name, value in fields.items()}
     children = _Children(directory, env)
     try:
-        children.start("temporal", server_command(settings))
+        server = children.start("temporal", server_command(settings))
         await wait_until_ready(settings)
-        children.start("smtp-sink", pilotflow("smtp-sink"))
+        sink = children.start("smtp-sink", pilotflow("smtp-sink"))
         await wait_for_port("127.0.0.1", settings.smtp_port)
         if EMAIL_WORKER_APART:
             workers = [
@@ -138,7 +141,10 @@ async def running_stack(database_url: str, directory: Path) -> AsyncIterator[Sta
         api_url = f"http://127.0.0.1:{settings.api_port}"
         await _wait_ready(api_url, children)
         children.check()
-        yield Stack(settings, fields, api_url, tuple(w.pid for w in workers), api.pid)
+        parts = {"dev_server": server.pid, "smtp_sink": sink.pid}
+        names = ("pilots_worker", "email_worker") if EMAIL_WORKER_APART else ("worker",)
+        parts |= {name: worker.pid for name, worker in zip(names, workers, strict=True)}
+        yield Stack(settings, fields, api_url, tuple(w.pid for w in workers), api.pid, parts)
         children.check()
     finally:
         children.stop()

@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from benchmarks.common import local_database_server, process_tree
 from benchmarks.lifecycle import Burst, pairs_figures
 from benchmarks.open_loop import SHED, Outcome, Shed, open_loop, p99_by_window, summarise
 from benchmarks.results import (
@@ -181,8 +184,14 @@ def test_targets_compare_with_the_issue_limits() -> None:
     assert all(t["met"] for t in check_targets(fast))
 
 
-def burst(per_second: float, latencies: list[float], cpu: float = 1.0) -> Burst:
-    return Burst(10, 10 / per_second, latencies, cpu, [f"p{i}" for i in range(10)])
+def burst(
+    per_second: float,
+    latencies: list[float],
+    cpu: float = 1.0,
+    by_part: dict[str, float] | None = None,
+) -> Burst:
+    pilot_ids = [f"p{i}" for i in range(10)]
+    return Burst(10, 10 / per_second, latencies, cpu, pilot_ids, 0, by_part or {})
 
 
 def test_the_ratio_is_the_median_of_the_pairs_and_the_p95_over_every_burst() -> None:
@@ -199,6 +208,39 @@ def test_the_ratio_is_the_median_of_the_pairs_and_the_p95_over_every_burst() -> 
     # 30 approvals in all: the slowest pair's 10 are a third of them, so they make the p95.
     assert (figures["update_p95_ms"], figures["twin_update_p95_ms"]) == (3000.0, 500.0)
     assert figures["worker_cpu_ms_per_pilot"] == round(1000 * 4.0 / 30, 1)
+
+
+def test_the_cpu_by_part_is_summed_over_the_bursts_then_split_per_pilot() -> None:
+    reals = [
+        burst(4.0, [1.0], by_part={"dev_server": 0.9, "pilots_worker": 0.6, "harness": 0.03}),
+        burst(2.0, [1.0], by_part={"dev_server": 1.1, "pilots_worker": 0.4, "harness": 0.07}),
+    ]
+    bares = [burst(10.0, [0.5], by_part={"dev_server": 0.5, "twin_worker": 0.3})] * 2
+
+    by_part = pairs_figures(reals, bares)["cpu_ms_per_pilot_by_part"]
+
+    # 20 pilots: 2.0 s of the dev server's is 100 ms each.
+    assert by_part["real"] == {
+        "dev_server": 100.0,
+        "pilots_worker": 50.0,
+        "harness": 5.0,
+        "total": 155.0,
+    }
+    assert by_part["twin"] == {"dev_server": 50.0, "twin_worker": 30.0, "total": 80.0}
+
+
+async def test_the_database_server_is_counted_where_it_runs_here(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    found = await local_database_server(sessions)
+    if sessions.kw["bind"].dialect.name == "sqlite":
+        assert found == {}  # SQLite runs inside each process: no server to count
+        return
+    [server] = found.values()
+    # The server is the parent of every backend, this session's among them.
+    async with sessions() as session:
+        backend = await session.scalar(text("SELECT pg_backend_pid()"))
+    assert server in process_tree(server) and backend in process_tree(server)
 
 
 def test_quick_is_smaller_than_full() -> None:
