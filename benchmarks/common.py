@@ -128,9 +128,15 @@ def proc_status_kib(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
+def _stat_fields(stat: Path) -> list[str]:
+    """A /proc/<pid>/stat's fields after the command's name (which may hold spaces and
+    parentheses): its state first, then its parent's pid, ..."""
+    return stat.read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -139,7 +145,7 @@ def process_tree(pid: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            ppid = int(_stat_fields(stat)[1])
         except (OSError, IndexError, ValueError):
             continue
         parents.setdefault(ppid, []).append(int(stat.parent.name))
@@ -167,7 +173,7 @@ def _postgres_parent(backend: int) -> int | None:
     """The postmaster that forked this backend, if both are PostgreSQL processes here (a
     server elsewhere: its CPU is not this machine's)."""
     try:
-        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        parent = int(_stat_fields(Path(f"/proc/{backend}/stat"))[1])
         names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in (backend, parent)}
     except OSError:
         return None

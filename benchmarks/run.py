@@ -149,6 +149,7 @@ async def _bench_engine(
         database = await local_database_server(sessions)
         real_parts = stack.lifecycle_parts | database
         twin_parts = {"dev_server": stack.lifecycle_parts["dev_server"], "twin_worker": twin.pid}
+        twin_parts |= database
 
         async def real_burst() -> None:
             reals.append(
@@ -167,7 +168,7 @@ async def _bench_engine(
                     events,
                     sizes.burst,
                     day,
-                    parts=twin_parts | database,
+                    parts=twin_parts,
                 )
             )
 
