@@ -27,15 +27,20 @@ async def database_ok(sessions: async_sessionmaker[AsyncSession]) -> bool:
 
 
 async def smtp_ok(settings: Settings) -> bool:
-    """An SMTP server greets us on the configured host and port."""
+    """An SMTP server on the configured host and port greets us and takes our EHLO (a relay
+    may refuse the name we greet it with: that is a server we cannot send through)."""
+    # Unless configured, the greeting's name is the machine's, looked up (once per process)
+    # with a reverse DNS query that would hold the event loop: a thread does it.
+    helo_name = await asyncio.to_thread(lambda: settings.effective_smtp_helo_name)
     smtp = aiosmtplib.SMTP(
         hostname=settings.effective_smtp_host,
         port=settings.smtp_port,
         timeout=CHECK_TIMEOUT_SECONDS,
         start_tls=False,
-        local_hostname=settings.effective_smtp_helo_name,
+        local_hostname=helo_name,
     )
     await smtp.connect()
+    await smtp.ehlo()
     await smtp.quit()
     return True
 
