@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,14 @@ def test_open_pilots_are_given_for_every_database_or_each_its_own() -> None:
     assert _open_pilots("sqlite=2000,postgresql=10000") == {"sqlite": 2000, "postgresql": 10000}
     with pytest.raises(argparse.ArgumentTypeError, match="no database 'mysql'"):
         _open_pilots("mysql=10")
+
+
+def test_the_email_ceiling_experiment_still_applies_to_the_code() -> None:
+    """docs/PERFORMANCE.md's ceiling is rerun by applying this patch: it must not rot."""
+    root = Path(__file__).resolve().parent.parent
+    patch = root / "benchmarks" / "experiments" / "email_ceiling.patch"
+    checked = subprocess.run(
+        ["git", "apply", "--check", str(patch)], cwd=root, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "EXPERIMENT_EMAIL" in patch.read_text()
