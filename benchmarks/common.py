@@ -57,6 +57,9 @@ async def scratch_database(kind: str) -> AsyncIterator[str]:
             await admin.close()
 
 
+SMTP_SINK_PROCESS = "smtp-sink"
+
+
 @contextmanager
 def smtp_sink_process() -> Iterator[int]:
     """The SMTP sink in a child process, so its parsing does not share our GIL; yields its port."""
@@ -65,7 +68,9 @@ def smtp_sink_process() -> Iterator[int]:
         port = int(probe.getsockname()[1])
     with tempfile.TemporaryDirectory(prefix="pilotflow-bench-mail-") as mailbox:
         context = multiprocessing.get_context("spawn")
-        process = context.Process(target=run_sink, args=("127.0.0.1", port, Path(mailbox)))
+        process = context.Process(
+            target=run_sink, args=("127.0.0.1", port, Path(mailbox)), name=SMTP_SINK_PROCESS
+        )
         process.start()
         try:
             deadline = time.monotonic() + 30

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from benchmarks import smtp_exchange
 from benchmarks.common import local_database_server, process_tree
 from benchmarks.lifecycle import Burst, pairs_figures
 from benchmarks.open_loop import SHED, Outcome, Shed, open_loop, p99_by_window, summarise
@@ -266,3 +267,13 @@ def test_the_email_ceiling_experiment_still_applies_to_the_code() -> None:
     )
     assert checked.returncode == 0, checked.stderr
     assert "EXPERIMENT_EMAIL" in patch.read_text()
+
+
+def test_the_smtp_exchange_is_measured_on_both_sides(capsys: pytest.CaptureFixture[str]) -> None:
+    # Enough messages that the sink's CPU, read in clock ticks of 10 ms, cannot round to 0.
+    smtp_exchange.main(argparse.Namespace(messages=300, lines=[3, 84]))
+    cells = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines()]
+    rows = [row for row in cells if row and row[0].strip().isdigit()]
+    measured = {int(row[0]): [float(cell) for cell in row[2:]] for row in rows}
+    assert sorted(measured) == [3, 84]
+    assert all(ms > 0 for figures in measured.values() for ms in figures)
