@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 from sqlalchemy import text
@@ -57,21 +58,23 @@ async def scratch_database(kind: str) -> AsyncIterator[str]:
             await admin.close()
 
 
-SMTP_SINK_PROCESS = "smtp-sink"
+class SinkProcess(NamedTuple):
+    port: int
+    pid: int
 
 
 @contextmanager
-def smtp_sink_process() -> Iterator[int]:
-    """The SMTP sink in a child process, so its parsing does not share our GIL; yields its port."""
+def smtp_sink_process() -> Iterator[SinkProcess]:
+    """The SMTP sink in a child process, so its parsing does not share our GIL; yields its
+    port and its pid (for its CPU)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     with tempfile.TemporaryDirectory(prefix="pilotflow-bench-mail-") as mailbox:
         context = multiprocessing.get_context("spawn")
-        process = context.Process(
-            target=run_sink, args=("127.0.0.1", port, Path(mailbox)), name=SMTP_SINK_PROCESS
-        )
+        process = context.Process(target=run_sink, args=("127.0.0.1", port, Path(mailbox)))
         process.start()
+        assert process.pid is not None  # started
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -82,7 +85,7 @@ def smtp_sink_process() -> Iterator[int]:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
-            yield port
+            yield SinkProcess(port, process.pid)
         finally:
             process.terminate()
             process.join(10)

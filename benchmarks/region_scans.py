@@ -105,11 +105,11 @@ async def measure(
 async def main(args: argparse.Namespace) -> None:
     print(f"# region_scans — {machine_facts()}")
     print(f"sizes {args.sizes}, {TOWNS} towns, {args.companies} companies")
-    with smtp_sink_process() as smtp_port:
+    with smtp_sink_process() as sink:
         for dialect in args.databases:
             runs, facts = {}, {}
             for size in args.sizes:
-                runs[size], facts[size] = await measure(dialect, size, smtp_port, args)
+                runs[size], facts[size] = await measure(dialect, size, sink.port, args)
                 print(f"  {dialect} {size:,} pilots measured", flush=True)
             sizes = args.sizes
             header = ["operation"] + [f"{n:,} p50 / p95 ms" for n in sizes]

@@ -11,19 +11,11 @@ SMTP alone, however the rest is built (docs/PERFORMANCE.md, "The ceiling").
 
 import argparse
 import asyncio
-import multiprocessing
 import time
 
 import aiosmtplib
 
-from benchmarks.common import (
-    SMTP_SINK_PROCESS,
-    cpu_seconds,
-    load_average,
-    machine_facts,
-    smtp_sink_process,
-    table,
-)
+from benchmarks.common import cpu_seconds, load_average, machine_facts, smtp_sink_process, table
 
 WARM_UP_MESSAGES = 200
 
@@ -45,15 +37,13 @@ def main(args: argparse.Namespace) -> None:
     print(f"# smtp_exchange — {machine_facts()}")
     print(f"load average before: {load_average()}")
     rows = []
-    with smtp_sink_process() as port:
-        (sink,) = [p for p in multiprocessing.active_children() if p.name == SMTP_SINK_PROCESS]
-        assert sink.pid is not None
+    with smtp_sink_process() as sink:
         for lines in args.lines:
             body = message(lines)
-            asyncio.run(send(port, WARM_UP_MESSAGES, body))
+            asyncio.run(send(sink.port, WARM_UP_MESSAGES, body))
             client, server = time.process_time(), cpu_seconds(sink.pid)
             started = time.perf_counter()
-            asyncio.run(send(port, args.messages, body))
+            asyncio.run(send(sink.port, args.messages, body))
             per_message = [
                 1000 * (time.process_time() - client) / args.messages,
                 1000 * (cpu_seconds(sink.pid) - server) / args.messages,

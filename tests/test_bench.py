@@ -23,6 +23,7 @@ from benchmarks.results import (
     write,
 )
 from benchmarks.run import FULL, QUICK, _open_pilots
+from core.settings import PROJECT_ROOT
 
 
 class FakeClock:
@@ -260,10 +261,9 @@ def test_open_pilots_are_given_for_every_database_or_each_its_own() -> None:
 
 def test_the_email_ceiling_experiment_still_applies_to_the_code() -> None:
     """docs/PERFORMANCE.md's ceiling is rerun by applying this patch: it must not rot."""
-    root = Path(__file__).resolve().parent.parent
-    patch = root / "benchmarks" / "experiments" / "email_ceiling.patch"
+    patch = PROJECT_ROOT / "benchmarks" / "experiments" / "email_ceiling.patch"
     checked = subprocess.run(
-        ["git", "apply", "--check", str(patch)], cwd=root, capture_output=True, text=True
+        ["git", "apply", "--check", str(patch)], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
     assert "EXPERIMENT_EMAIL" in patch.read_text()
@@ -272,11 +272,10 @@ def test_the_email_ceiling_experiment_still_applies_to_the_code() -> None:
 def test_the_smtp_exchange_is_measured_on_both_sides() -> None:
     """Run as a user runs it, in a process of its own (asyncio.run would leave this one's
     main thread without an event loop for the tests after it)."""
-    root = Path(__file__).resolve().parent.parent
     # Enough messages that the sink's CPU, read in clock ticks of 10 ms, cannot round to 0.
     command = ["-m", "benchmarks.smtp_exchange", "--messages", "300", "--lines", "3", "84"]
     run = subprocess.run(
-        [sys.executable, *command], cwd=root, capture_output=True, text=True, timeout=120
+        [sys.executable, *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stderr
     cells = [line.split("|")[1:-1] for line in run.stdout.splitlines()]
